@@ -5,7 +5,7 @@ namespace ZkCompat.Jute;
 /// <summary>Convenience entry points for whole records.</summary>
 public static class JuteSerializer
 {
-    public static byte[] ToArray(IJuteRecord record)
+    public static byte[] ToArray(IJuteWritable record)
     {
         var bytes = new byte[record.GetSerializedSize()];
         var output = new FixedBufferWriter(bytes);
@@ -13,11 +13,11 @@ public static class JuteSerializer
         record.Serialize(ref writer);
         writer.Flush();
         if (output.Written != bytes.Length)
-            throw new InvalidOperationException($"{record.JuteInfo.Name}: size {bytes.Length} but wrote {output.Written}");
+            throw new InvalidOperationException($"{record.GetType().Name}: size {bytes.Length} but wrote {output.Written}");
         return bytes;
     }
 
-    public static void Write(IJuteRecord record, IBufferWriter<byte> output)
+    public static void Write(IJuteWritable record, IBufferWriter<byte> output)
     {
         var writer = new JuteWriter(output);
         record.Serialize(ref writer);

@@ -93,7 +93,7 @@ public ref struct JuteWriter
     /// <summary>A vector's element count, or -1 for a null vector.</summary>
     public void WriteVectorCount(int count) => WriteInt(count);
 
-    public void WriteRecord<T>(T record) where T : IJuteRecord => record.Serialize(ref this);
+    public void WriteRecord<T>(T record) where T : IJuteWritable => record.Serialize(ref this);
 
     public void WriteRaw(ReadOnlySpan<byte> bytes)
     {
