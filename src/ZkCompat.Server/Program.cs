@@ -1,0 +1,70 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using ZkCompat.Server;
+using ZkCompat.Server.Config;
+using ZkCompat.Server.Network;
+using ZkCompat.Server.Persistence;
+
+// zkcompat [-Dname=value ...] [zoo.cfg]: the same arguments Java's ZooKeeperServerMain takes,
+// with SERVER_JVMFLAGS read as zkServer.sh passes it.
+ServerOptions options;
+try
+{
+    options = ConfigLoader.Load(args, Environment.GetEnvironmentVariable("SERVER_JVMFLAGS"));
+}
+catch (ConfigException e)
+{
+    await Console.Error.WriteLineAsync($"Invalid config, exiting abnormally: {e.Message}");
+    return 2;
+}
+
+using var loggers = LoggerFactory.Create(builder => builder
+    .AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "yyyy-MM-dd HH:mm:ss,fff ";
+    })
+    .SetMinimumLevel(LogLevel.Information));
+var log = loggers.CreateLogger("ZkCompat.Server.Main");
+foreach (string key in options.UnknownKeys) log.LogInformation("{Key} is not a known zoo.cfg key; set as system property zookeeper.{Key}", key, key);
+foreach (string warning in options.Warnings) log.LogWarning("{Warning}", warning);
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+{
+    ctx.Cancel = true;
+    stop.Cancel();
+});
+
+var address = string.IsNullOrEmpty(options.ClientPortAddress) ? IPAddress.IPv6Any : IPAddress.Parse(options.ClientPortAddress);
+await using var server = new ZooKeeperServer(options, new InMemoryTxnLog(), TimeProvider.System, loggers);
+server.Start();
+ClientListener listener;
+try
+{
+    listener = new ClientListener(server, new IPEndPoint(address, options.ClientPort), loggers);
+}
+catch (System.Net.Sockets.SocketException e)
+{
+    log.LogError("Unable to bind the client port {Port}: {Reason}", options.ClientPort, e.Message);
+    return 1;
+}
+await using (listener)
+{
+    listener.Start();
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+    log.LogInformation("Shutting down");
+}
+return 0;

@@ -1,0 +1,290 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using ZkCompat.Jute;
+using ZkCompat.Protocol;
+using ZkCompat.Protocol.Data;
+using ZkCompat.Protocol.Proto;
+using ZkCompat.Protocol.Txn;
+using ZkCompat.Server.Auth;
+using ZkCompat.Server.Config;
+using ZkCompat.Server.Data;
+using ZkCompat.Server.Persistence;
+using ZkCompat.Server.Processors;
+using ZkCompat.Server.Sessions;
+
+namespace ZkCompat.Server;
+
+/// <summary>
+/// A standalone server's core (Java's <c>ZooKeeperServer</c>): the tree, the sessions, the zxid
+/// counter and the Prep → Sync → Final chain. The network layer hands it connect requests and
+/// requests; it never touches sockets itself.
+/// </summary>
+public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
+{
+    /// <summary>Standalone servers build session ids with server id 1, as Java does.</summary>
+    public const long StandaloneServerId = 1;
+
+    private readonly ILogger _log;
+    private readonly ITxnLog _txnLog;
+    private readonly PrepRequestProcessor _prep;
+    private readonly SyncRequestProcessor _sync;
+    private readonly FinalRequestProcessor _final;
+    private readonly ConcurrentDictionary<long, IServerConnection> _connectionsBySession = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private long _hzxid;
+    private int _inProcess;
+
+    public ZooKeeperServer(ServerOptions options, ITxnLog txnLog, TimeProvider time, ILoggerFactory loggers)
+    {
+        Options = options;
+        Time = time;
+        _txnLog = txnLog;
+        _log = loggers.CreateLogger("ZkCompat.Server.ZooKeeperServer");
+        Limits = new JuteLimits(options.JuteMaxBuffer, options.JuteMaxBufferExtra);
+        Tree = new DataTree(options.ExtendedTypesEnabled);
+        AuthProviders = new AuthenticationProviders(options.SuperDigest);
+        Sessions = new SessionTracker(StandaloneServerId, options.TickTime, time, this);
+        _hzxid = Tree.LastProcessedZxid;
+        _final = new FinalRequestProcessor(this, loggers.CreateLogger("ZkCompat.Server.FinalRequestProcessor"));
+        int capacity = Math.Max(1, options.GlobalOutstandingLimit);
+        _sync = new SyncRequestProcessor(txnLog, capacity, _final.ProcessRequest);
+        _prep = new PrepRequestProcessor(this, capacity, r => _sync.EnqueueAsync(r, _stopping.Token),
+            loggers.CreateLogger("ZkCompat.Server.PrepRequestProcessor"));
+        StartTime = time.GetUtcNow();
+    }
+
+    public ServerOptions Options { get; }
+    public TimeProvider Time { get; }
+    public JuteLimits Limits { get; }
+    public DataTree Tree { get; }
+    public SessionTracker Sessions { get; }
+    public AuthenticationProviders AuthProviders { get; }
+    public OutstandingChanges Outstanding { get; } = new();
+    public DateTimeOffset StartTime { get; }
+    public ServerStats Stats { get; } = new();
+
+    /// <summary>The last zxid handed out by Prep.</summary>
+    public long Zxid => Interlocked.Read(ref _hzxid);
+
+    public long NextZxid() => Interlocked.Increment(ref _hzxid);
+
+    public int InProcess => Volatile.Read(ref _inProcess);
+
+    public int OutstandingRequests => InProcess;
+
+    public IReadOnlyCollection<IServerConnection> Connections => _connectionsBySession.Values.ToArray();
+
+    public void Start()
+    {
+        var ct = _stopping.Token;
+        _loops.Add(Task.Run(() => _prep.RunAsync(ct), ct));
+        _loops.Add(Task.Run(() => _sync.RunAsync(ct), ct));
+        _loops.Add(Task.Run(() => Sessions.RunAsync(ct), ct));
+        var containers = new ContainerManager(this, _log);
+        _loops.Add(Task.Run(() => containers.RunAsync(ct), ct));
+        LogStarted(Options.TickTime, Options.EffectiveMinSessionTimeout, Options.EffectiveMaxSessionTimeout);
+    }
+
+    /// <summary>
+    /// Entry point for a request read off a connection (Java's <c>submitRequest</c>): the session
+    /// is touched, invalid opcodes are refused, and the request joins the chain. Waits when the
+    /// chain is full, which stops the connection reading: back-pressure.
+    /// </summary>
+    public async ValueTask SubmitAsync(Request request, CancellationToken ct)
+    {
+        if (request.Type is not (OpCode.CreateSession or OpCode.CloseSession) || request.Connection is not null)
+        {
+            if (!Sessions.TouchSession(request.SessionId, request.Connection?.SessionTimeout ?? 0))
+            {
+                // Java drops a request of a session it does not know (MissingSessionException).
+                if (request.Type != OpCode.CreateSession)
+                {
+                    LogDroppedRequest(request);
+                    return;
+                }
+            }
+        }
+        if (!IsValidOpCode(request.Type))
+        {
+            LogUnknownPacket((int)request.Type);
+            // Java's UnimplementedRequestProcessor: reply UNIMPLEMENTED, then close.
+            request.Connection?.SendResponse(new ReplyHeader(request.Cxid, -1, (int)ErrorCode.Unimplemented), null);
+            request.Connection?.SendCloseSession();
+            return;
+        }
+        Interlocked.Increment(ref _inProcess);
+        await _prep.EnqueueAsync(request, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Java's <c>Request.isValid</c>: the opcodes a client may send.</summary>
+    public static bool IsValidOpCode(OpCode type) => type switch
+    {
+        OpCode.Notification or OpCode.Check => false,
+        OpCode.Create or OpCode.Create2 or OpCode.CreateTtl or OpCode.CreateContainer or OpCode.Delete
+            or OpCode.DeleteContainer or OpCode.Exists or OpCode.GetData or OpCode.SetData or OpCode.GetAcl
+            or OpCode.SetAcl or OpCode.GetChildren or OpCode.GetChildren2 or OpCode.GetAllChildrenNumber
+            or OpCode.Sync or OpCode.Ping or OpCode.Multi or OpCode.MultiRead or OpCode.Reconfig
+            or OpCode.CheckWatches or OpCode.RemoveWatches or OpCode.CreateSession or OpCode.CloseSession
+            or OpCode.SetWatches or OpCode.SetWatches2 or OpCode.AddWatch or OpCode.GetEphemerals
+            or OpCode.WhoAmI or OpCode.Sasl or OpCode.Auth => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// The connect handshake (Java's <c>processConnectRequest</c>). Returns false when the
+    /// connection must be closed without a reply.
+    /// </summary>
+    public async ValueTask<bool> ProcessConnectRequestAsync(IServerConnection cnxn, ConnectRequest request, bool readOnlyRequested, CancellationToken ct)
+    {
+        _ = readOnlyRequested;
+        if (request.LastZxidSeen > Tree.LastProcessedZxid)
+        {
+            LogClientAhead(request.LastZxidSeen, Tree.LastProcessedZxid);
+            return false;
+        }
+        int timeout = Math.Clamp(request.TimeOut, Options.EffectiveMinSessionTimeout, Options.EffectiveMaxSessionTimeout);
+        if (request.SessionId == 0)
+        {
+            long id = Sessions.CreateSession(timeout);
+            cnxn.BindSession(id, timeout);
+            _connectionsBySession[id] = cnxn;
+            LogNewSession(id, timeout);
+            var body = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(body, timeout);
+            await SubmitAsync(new Request(cnxn, id, 0, OpCode.CreateSession, body, cnxn.AuthInfo) { Owner = cnxn }, ct).ConfigureAwait(false);
+            return true;
+        }
+
+        long sessionId = request.SessionId;
+        // A reconnect takes the session over: the previous connection goes.
+        if (_connectionsBySession.TryGetValue(sessionId, out var previous) && !ReferenceEquals(previous, cnxn))
+            previous.SendCloseSession();
+        cnxn.BindSession(sessionId, timeout);
+        if (!SessionTracker.CheckPassword(sessionId, request.Passwd))
+        {
+            FinishSessionInit(cnxn, valid: false);
+            return true;
+        }
+        bool valid = Sessions.TouchSession(sessionId, timeout);
+        if (valid)
+        {
+            Sessions.SetOwner(sessionId, cnxn);
+            _connectionsBySession[sessionId] = cnxn;
+        }
+        FinishSessionInit(cnxn, valid);
+        return true;
+    }
+
+    /// <summary>Sends the ConnectResponse (Java's <c>finishSessionInit</c>).</summary>
+    public void FinishSessionInit(IServerConnection cnxn, bool valid)
+    {
+        var response = new ConnectResponse(0, valid ? cnxn.SessionTimeout : 0, valid ? cnxn.SessionId : 0,
+            valid ? SessionTracker.GeneratePassword(cnxn.SessionId) : new byte[16]);
+        cnxn.SendConnectResponse(response, readOnly: false);
+        if (valid)
+        {
+            LogSessionEstablished(cnxn.SessionId, cnxn.SessionTimeout);
+            cnxn.SessionEstablished(true);
+        }
+        else
+        {
+            LogInvalidSession(cnxn.SessionId);
+            cnxn.SessionEstablished(false);
+            cnxn.SendCloseSession();
+        }
+    }
+
+    /// <summary>Applies a request's txn (Final's first step; Java's <c>processTxn</c>).</summary>
+    public ProcessTxnResult? ApplyRequest(Request request)
+    {
+        Interlocked.Decrement(ref _inProcess);
+        if (request.Header is not { } header) return null;
+        Debug.Assert(header.Zxid > Tree.LastProcessedZxid || header.Zxid == 0, "zxids are applied in increasing order");
+        var rc = Tree.ProcessTxn(header, request.Txn);
+        switch ((OpCode)header.Type)
+        {
+            case OpCode.CreateSession when request.Txn is CreateSessionTxn create:
+                Sessions.TrackSession(header.ClientId, create.TimeOut);
+                break;
+            case OpCode.CloseSession:
+                Sessions.RemoveSession(header.ClientId);
+                if (request.Connection is null && _connectionsBySession.TryRemove(header.ClientId, out var owner))
+                {
+                    // Expired: the session's connection goes too.
+                    owner.SendCloseSession();
+                }
+                break;
+        }
+        Outstanding.RetireUpTo(header.Zxid);
+        return rc;
+    }
+
+    /// <summary>A connection closed: its watches go, its session stays until it expires.</summary>
+    public void ConnectionClosed(IServerConnection cnxn)
+    {
+        if (cnxn.SessionId != 0) _connectionsBySession.TryRemove(new KeyValuePair<long, IServerConnection>(cnxn.SessionId, cnxn));
+        Tree.RemoveCnxn(cnxn);
+    }
+
+    /// <summary>Session expiry (from the tracker's loop): queue a closeSession on its behalf.</summary>
+    public void Expire(Session session)
+    {
+        LogExpiring(session.Id, session.Timeout);
+        var request = new Request(null, session.Id, 0, OpCode.CloseSession, ReadOnlyMemory<byte>.Empty, []);
+        _ = SubmitInternalAsync(request);
+    }
+
+    /// <summary>Requests from the server itself (expiry, container reaping) skip the session touch.</summary>
+    public async Task SubmitInternalAsync(Request request)
+    {
+        try
+        {
+            Interlocked.Increment(ref _inProcess);
+            await _prep.EnqueueAsync(request, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _prep.Complete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(_loops).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _txnLog.Dispose();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Server started: tickTime={TickTime} minSessionTimeout={Min} maxSessionTimeout={Max}")]
+    private partial void LogStarted(int tickTime, int min, int max);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dropping request of an unknown session: {Request}")]
+    private partial void LogDroppedRequest(Request request);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Received packet at server of unknown type {Type}")]
+    private partial void LogUnknownPacket(int type);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refusing session request for client as it has seen zxid 0x{Seen:x} our last zxid is 0x{Ours:x}; client must try another server")]
+    private partial void LogClientAhead(long seen, long ours);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Creating new session 0x{SessionId:x} with timeout {Timeout}")]
+    private partial void LogNewSession(long sessionId, int timeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session establishment complete: session 0x{SessionId:x}, negotiated timeout {Timeout}")]
+    private partial void LogSessionEstablished(long sessionId, int timeout);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Invalid session 0x{SessionId:x} for client, probably expired")]
+    private partial void LogInvalidSession(long sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Expiring session 0x{SessionId:x}, timeout of {Timeout}ms exceeded")]
+    private partial void LogExpiring(long sessionId, int timeout);
+}
