@@ -44,8 +44,8 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         _log = loggers.CreateLogger("ZkCompat.Server.ZooKeeperServer");
         Limits = new JuteLimits(options.JuteMaxBuffer, options.JuteMaxBufferExtra);
         Tree = new DataTree(options.ExtendedTypesEnabled);
-        AuthProviders = new AuthenticationProviders(options.SuperDigest);
-        Sessions = new SessionTracker(StandaloneServerId, options.TickTime, time, this);
+        AuthProviders = AuthenticationProviders.FromOptions(options);
+        Sessions = new SessionTracker(options.SessionTrackerServerId, options.TickTime, time, this);
         _hzxid = Tree.LastProcessedZxid;
         _final = new FinalRequestProcessor(this, loggers.CreateLogger("ZkCompat.Server.FinalRequestProcessor"));
         int capacity = Math.Max(1, options.GlobalOutstandingLimit);
@@ -74,7 +74,13 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
 
     public int OutstandingRequests => InProcess;
 
-    public IReadOnlyCollection<IServerConnection> Connections => _connectionsBySession.Values.ToArray();
+    /// <summary>Connections bound to a session, by session id.</summary>
+    public IReadOnlyCollection<IServerConnection> SessionConnections => _connectionsBySession.Values.ToArray();
+
+    /// <summary>Every open client connection (set by the network layer, read by four-letter words).</summary>
+    public Func<IReadOnlyCollection<IServerConnection>> ConnectionSource { get; set; } = () => [];
+
+    public IReadOnlyCollection<IServerConnection> Connections => ConnectionSource();
 
     public void Start()
     {
@@ -94,17 +100,12 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     /// </summary>
     public async ValueTask SubmitAsync(Request request, CancellationToken ct)
     {
-        if (request.Type is not (OpCode.CreateSession or OpCode.CloseSession) || request.Connection is not null)
+        // Java's touch(cnxn): any packet keeps the session alive; a request of a session this
+        // server does not know (or that is closing) is dropped without a reply.
+        if (request.Connection is { } cnxn && !Sessions.TouchSession(request.SessionId, cnxn.SessionTimeout))
         {
-            if (!Sessions.TouchSession(request.SessionId, request.Connection?.SessionTimeout ?? 0))
-            {
-                // Java drops a request of a session it does not know (MissingSessionException).
-                if (request.Type != OpCode.CreateSession)
-                {
-                    LogDroppedRequest(request);
-                    return;
-                }
-            }
+            LogDroppedRequest(request);
+            return;
         }
         if (!IsValidOpCode(request.Type))
         {

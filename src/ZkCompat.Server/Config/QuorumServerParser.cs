@@ -21,7 +21,7 @@ internal static class QuorumServerParser
         int? clientPort = null;
         if (serverClientParts.Length == 2)
         {
-            string[] clientParts = GetHostAndPort(serverClientParts[1]);
+            string[] clientParts = GetHostAndPort(serverClientParts[1], "server." + sid);
             if (clientParts.Length > 2) throw new ConfigException(addressStr + WrongFormat, "server." + sid);
             // Only a port: Java listens on every interface.
             clientHost = clientParts.Length == 2 ? clientParts[0] : "0.0.0.0";
@@ -38,7 +38,7 @@ internal static class QuorumServerParser
         LearnerType? type = null;
         foreach (string serverAddress in serverAddresses)
         {
-            string[] parts = GetHostAndPort(serverAddress);
+            string[] parts = GetHostAndPort(serverAddress, "server." + sid);
             if (serverClientParts.Length > 2 || parts.Length < 3 || parts.Length > 4)
                 throw new ConfigException(addressStr + WrongFormat, "server." + sid);
 
@@ -75,12 +75,12 @@ internal static class QuorumServerParser
     }
 
     /// <summary>Splits host:port[:...], with an IPv6 host in brackets.</summary>
-    public static string[] GetHostAndPort(string s)
+    public static string[] GetHostAndPort(string s, string? key = null)
     {
         if (!s.StartsWith('[')) return JavaText.Split(s, ':');
         int close = s.IndexOf(']');
-        if (close < 0) throw new ConfigException(s + " starts with '[' but has no matching ']:'");
-        if (close + 2 == s.Length) throw new ConfigException(s + " doesn't have a port after colon");
+        if (close < 0) throw new ConfigException(s + " starts with '[' but has no matching ']:'", key);
+        if (close + 2 == s.Length) throw new ConfigException(s + " doesn't have a port after colon", key);
         if (close + 2 < s.Length)
         {
             string[] rest = JavaText.Split(s[(close + 2)..], ':');

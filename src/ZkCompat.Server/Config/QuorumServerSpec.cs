@@ -40,7 +40,7 @@ public sealed record QuorumServerSpec
     public string ToConfigValue()
     {
         var sb = new StringBuilder();
-        // Java sorts quorum and election addresses by host string separately, then pairs them up.
+        // Java lists the addresses sorted by host string.
         var quorum = Addresses.OrderBy(a => a.Host, StringComparer.Ordinal).ToList();
         for (int i = 0; i < quorum.Count; i++)
         {

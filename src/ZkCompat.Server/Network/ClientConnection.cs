@@ -29,6 +29,7 @@ public sealed partial class ClientConnection : IServerConnection
     private readonly CancellationTokenSource _closed = new();
     private TaskCompletionSource<bool>? _sessionReady;
     private volatile Id[] _authInfo;
+    private volatile bool _stale;
     private bool _initialized;
     private bool _oldClient;
     private long _sessionId;
@@ -55,6 +56,9 @@ public sealed partial class ClientConnection : IServerConnection
     public IReadOnlyList<Id> AuthInfo => _authInfo;
     public ConnectionStats Stats { get; }
     public int OutstandingRequests => Stats.Outstanding;
+
+    /// <summary>Closed: watches must no longer be registered for it.</summary>
+    public bool IsStale => _stale;
 
     /// <summary>Runs the connection until either side closes it.</summary>
     public async Task RunAsync(CancellationToken serverStopping)
@@ -85,6 +89,7 @@ public sealed partial class ClientConnection : IServerConnection
             }
             await _input.CompleteAsync().ConfigureAwait(false);
             _sessionReady?.TrySetResult(false);
+            _stale = true;
             _zks.ConnectionClosed(this);
             LogClosed(RemoteEndPoint, SessionId);
             _closed.Dispose();

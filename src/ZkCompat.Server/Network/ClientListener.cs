@@ -31,6 +31,7 @@ public sealed partial class ClientListener : IAsyncDisposable
         _listener.Bind(endPoint);
         _listener.Listen(512);
         LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
+        zks.ConnectionSource = () => _connections.Keys.ToArray();
     }
 
     public IPEndPoint LocalEndPoint { get; }

@@ -261,26 +261,8 @@ public sealed partial class FinalRequestProcessor(ZooKeeperServer zks, ILogger l
         AclChecker.CheckAcl(zks.AuthProviders, nodeAcl, Perms.Read | Perms.Admin, ids, zks.Options.SkipAcl);
         var stat = new Stat();
         var acl = zks.Tree.GetACL(path, stat);
-        try
-        {
-            AclChecker.CheckAcl(zks.AuthProviders, nodeAcl, Perms.Admin, ids, zks.Options.SkipAcl);
-            return new GetACLResponse(acl, stat);
-        }
-        catch (KeeperException e) when (e.Code == ErrorCode.NoAuth)
-        {
-            // Without ADMIN, digest ids are shown as user:x so the hashes do not leak.
-            var masked = acl.Select(a => a.Id.Scheme == "digest"
-                ? new ACL(a.Perms, new Id(a.Id.Scheme, MaskDigest(a.Id.IdValue)))
-                : a).ToList();
-            return new GetACLResponse(masked, stat);
-        }
-    }
-
-    private static string? MaskDigest(string? id)
-    {
-        if (id is null) return null;
-        int colon = id.IndexOf(':');
-        return colon < 0 ? id : id[..colon] + ":x";
+        // Without ADMIN, digest ids are shown as user:x so the hashes do not leak.
+        return new GetACLResponse(AclChecker.MaskForGetAcl(zks.AuthProviders, acl, ids, zks.Options.SkipAcl), stat);
     }
 
     private static ClientInfo ClientInfoOf(Id id) => new(id.Scheme, id.Scheme switch
