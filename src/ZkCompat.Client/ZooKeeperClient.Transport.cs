@@ -98,14 +98,15 @@ public sealed partial class ZooKeeperClient
             // The queue is completed now, so nothing can slip in after this drain.
             while (reader.TryRead(out var left))
                 left.Fail(new KeeperException(ErrorCode.ConnectionLoss, left.Path));
-            await _output.CompleteAsync().ConfigureAwait(false);
+            await CompleteQuietlyAsync(_output.CompleteAsync).ConfigureAwait(false);
         }
     }
 
     private async ValueTask FlushAsync(CancellationToken token)
     {
-        FlushResult flushed = await _output.FlushAsync(token).ConfigureAwait(false);
+        // Stamped before the bytes leave, so no reply can be seen ahead of the send it answers.
         Volatile.Write(ref _lastSendTimestamp, _time.GetTimestamp());
+        FlushResult flushed = await _output.FlushAsync(token).ConfigureAwait(false);
         if (flushed.IsCompleted || flushed.IsCanceled) throw new IOException("connection closed while sending");
     }
 
@@ -181,8 +182,21 @@ public sealed partial class ZooKeeperClient
             var state = Volatile.Read(ref _closeRequested) != 0 ? KeeperState.Closed : KeeperState.Disconnected;
             _events.Writer.TryWrite(new WatcherEvent { Type = (int)EventType.None, State = (int)state, Path = null });
             _events.Writer.TryComplete();
-            await _input.CompleteAsync().ConfigureAwait(false);
+            await CompleteQuietlyAsync(_input.CompleteAsync).ConfigureAwait(false);
             _closed.TrySetResult();
+        }
+    }
+
+    /// <summary>Completing a pipe over a dead socket may throw; the connection is gone either way.</summary>
+    private static async ValueTask CompleteQuietlyAsync(Func<Exception?, ValueTask> complete)
+    {
+        try
+        {
+            await complete(null).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+            // nothing left to release
         }
     }
 

@@ -256,12 +256,17 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         await Task.WhenAll(_sendLoop, _receiveLoop, _keepAliveLoop).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Drops the connection without closing the session, as a crashed client would: pending
+    /// requests fail with ConnectionLoss and the session lives on until the server expires it.
+    /// </summary>
+    public void Abort() => Shutdown("aborted by the client");
+
     /// <summary>Closes the session, waiting at most <see cref="ZooKeeperClientOptions.ConnectTimeout"/> for the server.</summary>
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         await CloseAsync(timeout.Token).ConfigureAwait(false);
-        _stop.Dispose();
     }
 
     private Task<T> Submit<T>(PendingRequest<T> request, CancellationToken ct)

@@ -42,7 +42,10 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
     stop.Cancel();
 });
 
-var address = string.IsNullOrEmpty(options.ClientPortAddress) ? IPAddress.IPv6Any : IPAddress.Parse(options.ClientPortAddress);
+// Like Java, clientPortAddress may be a host name; no address means every interface.
+var address = string.IsNullOrEmpty(options.ClientPortAddress) ? IPAddress.IPv6Any
+    : IPAddress.TryParse(options.ClientPortAddress, out var parsed) ? parsed
+    : (await Dns.GetHostAddressesAsync(options.ClientPortAddress)).First();
 await using var server = new ZooKeeperServer(options, new InMemoryTxnLog(), TimeProvider.System, loggers);
 server.Start();
 ClientListener listener;

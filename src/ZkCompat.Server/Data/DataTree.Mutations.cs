@@ -37,8 +37,10 @@ public sealed partial class DataTree
             if (parentCVersion == -1) parentCVersion = parent.Stat.Cversion + 1;
             if (parentCVersion > parent.Stat.Cversion)
             {
+                RemoveNodeDigest(parentName, parent);
                 parent.Stat.Cversion = parentCVersion;
                 parent.Stat.Pzxid = zxid;
+                AddNodeDigest(parentName, parent);
             }
 
             var child = new DataNode(data, aclRef, CreateStat(zxid, time, ephemeralOwner), ephemeralType);
@@ -83,7 +85,12 @@ public sealed partial class DataTree
         {
             parent.RemoveChildLocked(childName);
             // Only forward: a create replayed earlier may have set a higher one together with the cversion.
-            if (zxid > parent.Stat.Pzxid) parent.Stat.Pzxid = zxid;
+            if (zxid > parent.Stat.Pzxid)
+            {
+                RemoveNodeDigest(parentName, parent);
+                parent.Stat.Pzxid = zxid;
+                AddNodeDigest(parentName, parent);
+            }
         }
 
         if (!RemoveNode(path, out var node)) return ErrorCode.NoNode;
@@ -129,10 +136,12 @@ public sealed partial class DataTree
         lock (node.Sync)
         {
             lastData = node.Data;
+            RemoveNodeDigest(path, node);
             node.Data = data;
             node.Stat.Mtime = time;
             node.Stat.Mzxid = zxid;
             node.Stat.Version = version;
+            AddNodeDigest(path, node);
             node.CopyStatLocked(result);
         }
         Interlocked.Add(ref _nodeDataSize, (data?.Length ?? 0) - (lastData?.Length ?? 0));
@@ -155,7 +164,9 @@ public sealed partial class DataTree
         lock (node.Sync)
         {
             Acls.RemoveUsage(node.AclRef);
+            RemoveNodeDigest(path, node);
             node.Stat.Aversion = version;
+            AddNodeDigest(path, node);
             node.AclRef = Acls.ConvertAcls(acl);
             node.CopyStatLocked(result);
         }
@@ -177,8 +188,10 @@ public sealed partial class DataTree
             if (newCversion == -1) newCversion = node.Stat.Cversion + 1;
             if (newCversion > node.Stat.Cversion)
             {
+                RemoveNodeDigest(path, node);
                 node.Stat.Cversion = newCversion;
                 node.Stat.Pzxid = zxid;
+                AddNodeDigest(path, node);
             }
         }
         return ErrorCode.Ok;

@@ -64,6 +64,7 @@ public sealed partial class DataTree
         Acls.Deserialize(ref reader);
         _nodes.Clear();
         _nodeCount = 0;
+        ResetTreeDigest();
         _ephemerals.Clear();
         _containers.Clear();
         _ttls.Clear();

@@ -52,6 +52,7 @@ public sealed partial class DataTree
 
         // Only once the whole txn is in: a snapshot tagged with a zxid must hold all of a multi.
         if (!isSubTxn && rc.Zxid > LastProcessedZxid) LastProcessedZxid = rc.Zxid;
+        if (!isSubTxn) OnTxnApplied(rc.Zxid);
         return rc;
     }
 

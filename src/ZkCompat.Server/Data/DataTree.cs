@@ -255,14 +255,30 @@ public sealed partial class DataTree
     /// <summary>Adds or replaces a map entry, keeping <see cref="NodeCount"/> in step.</summary>
     private void PutNode(string path, DataNode node)
     {
-        if (_nodes.TryAdd(path, node)) Interlocked.Increment(ref _nodeCount);
-        else _nodes[path] = node;
+        if (_nodes.TryAdd(path, node))
+        {
+            Interlocked.Increment(ref _nodeCount);
+        }
+        else
+        {
+            if (_nodes.TryGetValue(path, out var old) && path != SpecialPaths.Root)
+            {
+                lock (old.Sync) RemoveNodeDigest(path, old);
+            }
+            _nodes[path] = node;
+        }
+        // The "/" alias is the root already counted under "" (Java's putWithoutDigest).
+        if (path != SpecialPaths.Root)
+        {
+            lock (node.Sync) AddNodeDigest(path, node);
+        }
     }
 
     private bool RemoveNode(string path, out DataNode? node)
     {
         if (!_nodes.TryRemove(path, out node)) return false;
         Interlocked.Decrement(ref _nodeCount);
+        lock (node.Sync) RemoveNodeDigest(path, node);
         return true;
     }
 }

@@ -107,7 +107,9 @@ public sealed partial class ClientConnection : IServerConnection
             {
                 if (!_initialized && buffer.Length >= 4 && FourLetterWords.TryGetCommand(buffer, out string? command))
                 {
-                    await FourLetterWords.RunAsync(command!, _zks, _output, ct).ConfigureAwait(false);
+                    // stmk's trace mask follows the word: wait for its 8 bytes.
+                    if (buffer.Length < FourLetterWords.BytesNeeded(command!, _zks) && !result.IsCompleted) continue;
+                    await FourLetterWords.RunAsync(command!, buffer, this, _zks, _output, _log, ct).ConfigureAwait(false);
                     return;
                 }
                 while (true)

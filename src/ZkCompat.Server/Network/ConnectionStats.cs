@@ -2,7 +2,7 @@ using ZkCompat.Server.Processors;
 
 namespace ZkCompat.Server.Network;
 
-/// <summary>Per-connection counters for the cons four-letter word (Java's <c>ServerCnxn</c> stats).</summary>
+/// <summary>Per-connection counters for the cons, stat and dump four-letter words (Java's <c>ServerCnxn</c> stats).</summary>
 public sealed class ConnectionStats(TimeProvider time)
 {
     private readonly Lock _lock = new();
@@ -13,16 +13,57 @@ public sealed class ConnectionStats(TimeProvider time)
     private long _maxLatency;
     private long _totalLatency;
     private long _count;
+    private long _lastTouchedMs = MonotonicMs(time);
+    private string _lastOp = "NA";
+    private long _lastCxid = -1;
+    private long _lastZxid = -1;
+    private long _lastResponseTime;
+    private long _lastLatency;
 
-    public DateTimeOffset Established { get; private set; } = time.GetUtcNow();
+    /// <summary>When the connection was accepted (cons prints it as epoch ms, <c>est=</c>).</summary>
+    public DateTimeOffset Established { get; } = time.GetUtcNow();
+
     public long PacketsReceived => Interlocked.Read(ref _packetsReceived);
     public long PacketsSent => Interlocked.Read(ref _packetsSent);
     public int Outstanding => Volatile.Read(ref _outstanding);
-    public string LastOp { get; private set; } = "NA";
-    public long LastCxid { get; private set; } = -1;
-    public long LastZxid { get; private set; } = -1;
-    public DateTimeOffset? LastResponseTime { get; private set; }
-    public long LastLatency { get; private set; }
+
+    /// <summary>The four-letter word this connection carries, if it is one; such a connection is no longer read (interest ops 0).</summary>
+    public string? FourLetterWord { get; set; }
+
+    /// <summary>
+    /// Set once the word's answer is out: the connection is closing. Java drops such a connection from
+    /// its list before the client sees the close, so a word sent right after another must not list it.
+    /// </summary>
+    public bool FourLetterWordDone { get; set; }
+
+    /// <summary>Monotonic ms of the last packet either way: where the connection sits in Java's connection expiry queue.</summary>
+    public long LastTouchedMs => Interlocked.Read(ref _lastTouchedMs);
+
+    public string LastOp
+    {
+        get { lock (_lock) return _lastOp; }
+    }
+
+    public long LastCxid
+    {
+        get { lock (_lock) return _lastCxid; }
+    }
+
+    public long LastZxid
+    {
+        get { lock (_lock) return _lastZxid; }
+    }
+
+    /// <summary>Monotonic ms of the last reply (Java prints its elapsed-time clock, <c>lresp=</c>); 0 before any.</summary>
+    public long LastResponseTime
+    {
+        get { lock (_lock) return _lastResponseTime; }
+    }
+
+    public long LastLatency
+    {
+        get { lock (_lock) return _lastLatency; }
+    }
 
     public long MinLatency
     {
@@ -34,14 +75,23 @@ public sealed class ConnectionStats(TimeProvider time)
         get { lock (_lock) return _maxLatency; }
     }
 
+    /// <summary>Integer division, as Java's per-connection average.</summary>
     public long AvgLatency
     {
         get { lock (_lock) return _count == 0 ? 0 : _totalLatency / _count; }
     }
 
-    public void PacketReceived() => Interlocked.Increment(ref _packetsReceived);
+    public void PacketReceived()
+    {
+        Interlocked.Increment(ref _packetsReceived);
+        Touch();
+    }
 
-    public void PacketSent() => Interlocked.Increment(ref _packetsSent);
+    public void PacketSent()
+    {
+        Interlocked.Increment(ref _packetsSent);
+        Touch();
+    }
 
     public void RequestStarted() => Interlocked.Increment(ref _outstanding);
 
@@ -51,11 +101,12 @@ public sealed class ConnectionStats(TimeProvider time)
         long latency = request.CreateTimestamp == 0 ? 0 : (long)time.GetElapsedTime(request.CreateTimestamp).TotalMilliseconds;
         lock (_lock)
         {
-            LastOp = lastOp;
-            LastCxid = request.Cxid;
-            LastZxid = lastZxid;
-            LastResponseTime = time.GetUtcNow();
-            LastLatency = latency;
+            // Pings and other special xids are negative: keep the client's last real operation.
+            if (request.Cxid >= 0) _lastCxid = request.Cxid;
+            _lastOp = lastOp;
+            _lastZxid = lastZxid;
+            _lastResponseTime = MonotonicMs(time);
+            _lastLatency = latency;
             _minLatency = Math.Min(_minLatency, latency);
             _maxLatency = Math.Max(_maxLatency, latency);
             _totalLatency += latency;
@@ -64,6 +115,7 @@ public sealed class ConnectionStats(TimeProvider time)
         server.UpdateLatency(latency);
     }
 
+    /// <summary>crst: everything but the outstanding count, as Java's <c>resetStats</c>.</summary>
     public void Reset()
     {
         lock (_lock)
@@ -74,11 +126,21 @@ public sealed class ConnectionStats(TimeProvider time)
             _maxLatency = 0;
             _totalLatency = 0;
             _count = 0;
-            LastOp = "NA";
-            LastCxid = -1;
-            LastZxid = -1;
-            LastResponseTime = null;
-            LastLatency = 0;
+            _lastOp = "NA";
+            _lastCxid = -1;
+            _lastZxid = -1;
+            _lastResponseTime = 0;
+            _lastLatency = 0;
         }
     }
+
+    /// <summary>The TimeProvider's monotonic clock in ms (Java's <c>Time.currentElapsedTime</c>).</summary>
+    public static long MonotonicMs(TimeProvider time)
+    {
+        long ticks = time.GetTimestamp();
+        long frequency = time.TimestampFrequency;
+        return ticks / frequency * 1000 + ticks % frequency * 1000 / frequency;
+    }
+
+    private void Touch() => Interlocked.Exchange(ref _lastTouchedMs, MonotonicMs(time));
 }

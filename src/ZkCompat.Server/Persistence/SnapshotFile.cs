@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using ZkCompat.Jute;
+using ZkCompat.Protocol.Persistence;
+using ZkCompat.Server.Data;
+
+namespace ZkCompat.Server.Persistence;
+
+/// <summary>
+/// One snapshot file (Java's <c>FileSnap</c> + <c>SnapStream</c> + <c>SerializeUtils.serializeSnapshot</c>):
+/// <c>FileHeader{ZKSN, 2, -1}</c>, the sessions, the tree (ACL cache, nodes, "/"), an Adler-32 seal
+/// (<c>long</c> + "/"), then, with digests on, <c>ZxidDigest</c> and a second, cumulative seal.
+/// Checksums cover the uncompressed bytes.
+/// </summary>
+public static class SnapshotFile
+{
+    public const int Magic = 0x5A4B534E; // "ZKSN"
+    public const int Version = 2;
+    public const long DbId = -1;
+
+    // Java checks a file's last 5 bytes: the seal's "/" as a jute string (length 1, '/').
+    private static ReadOnlySpan<byte> SealTail => [0, 0, 0, 1, (byte)'/'];
+
+    /// <summary>
+    /// Writes <paramref name="tree"/> and <paramref name="sessions"/> to <paramref name="path"/>. The tree
+    /// may change meanwhile (a fuzzy snapshot): each node is copied under its lock, and replay of the
+    /// log from the snapshot's zxid repairs the rest.
+    /// </summary>
+    public static void Write(string path, DataTree tree, IEnumerable<KeyValuePair<long, int>> sessions,
+        SnapshotCompression compression, bool fsync)
+    {
+        var sessionCopy = sessions.ToArray();
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+        var encoded = SnapshotCompressions.OpenWrite(file, compression);
+        try
+        {
+            var output = new ChecksummedStreamWriter(encoded);
+            var writer = new JuteWriter(output);
+            new FileHeader { Magic = Magic, Version = Version, Dbid = DbId }.Serialize(ref writer);
+            writer.WriteInt(sessionCopy.Length);
+            foreach (var (id, timeout) in sessionCopy)
+            {
+                writer.WriteLong(id);
+                writer.WriteInt(timeout);
+            }
+            tree.Serialize(ref writer);
+            Seal(ref writer, output);
+
+            // Taken after the nodes: replay that reaches this zxid is past the fuzzy range.
+            if (tree.DigestEnabled)
+            {
+                var digest = tree.LastProcessedZxidDigest ?? ZxidDigest.Empty;
+                writer.WriteLong(digest.Zxid);
+                writer.WriteInt(digest.DigestVersion);
+                writer.WriteLong(digest.Digest);
+                Seal(ref writer, output);
+            }
+            writer.Flush();
+            output.Flush();
+        }
+        finally
+        {
+            if (!ReferenceEquals(encoded, file)) encoded.Dispose();
+        }
+        file.Flush(flushToDisk: fsync);
+    }
+
+    private static void Seal(ref JuteWriter writer, ChecksummedStreamWriter output)
+    {
+        writer.Flush();
+        writer.WriteLong(output.Checksum);
+        writer.WriteUString("/");
+    }
+
+    /// <summary>
+    /// Loads a snapshot into <paramref name="tree"/> (a fresh one) and <paramref name="sessions"/>, and
+    /// sets the tree's last processed zxid to the file's. With digests on, the stored digest is kept
+    /// for comparison during replay (<see cref="DataTree.DigestFromLoadedSnapshot"/>).
+    /// </summary>
+    /// <returns>The snapshot's zxid.</returns>
+    /// <exception cref="CorruptDataException">Bad magic, malformed content or a checksum mismatch.</exception>
+    public static long Read(FileInfo file, DataTree tree, IDictionary<long, int> sessions, JuteLimits limits)
+    {
+        long snapZxid = DataDirFiles.GetZxidFromName(file.Name, DataDirFiles.SnapshotPrefix);
+        var mode = SnapshotCompressions.FromFileName(file.Name);
+        ReadOnlySequence<byte> content;
+        try
+        {
+            using var stream = SnapshotCompressions.OpenRead(file.OpenRead(), mode);
+            content = SequenceReading.ReadAll(stream);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CorruptDataException(file.FullName, 0, $"cannot decode {mode} snapshot stream: {e.Message}", e);
+        }
+
+        var reader = new JuteReader(content, limits);
+        try
+        {
+            var header = FileHeader.Deserialize(ref reader);
+            if (header.Magic != Magic)
+                throw new CorruptDataException(file.FullName, 0, $"mismatching magic headers {header.Magic} != {Magic}");
+            int count = reader.ReadInt();
+            for (; count > 0; count--)
+            {
+                long id = reader.ReadLong();
+                sessions[id] = reader.ReadInt();
+            }
+            tree.Deserialize(ref reader);
+
+            var checksum = new Adler32();
+            long sealed1 = reader.Consumed;
+            checksum.Update(content.Slice(0, sealed1));
+            CheckSeal(ref reader, checksum.Value, file);
+
+            if (tree.DigestEnabled && TryReadZxidDigest(ref reader, out var digest))
+            {
+                checksum.Update(content.Slice(sealed1, reader.Consumed - sealed1));
+                CheckSeal(ref reader, checksum.Value, file);
+                // An empty digest, or one older than the file's zxid (a new leader's epoch snapshot), is not compared.
+                tree.DigestFromLoadedSnapshot = digest.Zxid > 0 && digest.Zxid >= snapZxid ? digest : null;
+            }
+            else
+            {
+                tree.DigestFromLoadedSnapshot = null;
+            }
+        }
+        catch (CorruptDataException)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new CorruptDataException(file.FullName, reader.Consumed, e.Message, e);
+        }
+
+        tree.LastProcessedZxid = snapZxid;
+        // Not fuzzy when the digest was taken at the file's own zxid: compare right away.
+        tree.CompareSnapshotDigest(snapZxid);
+        return snapZxid;
+    }
+
+    private static void CheckSeal(ref JuteReader reader, long expected, FileInfo file)
+    {
+        long offset = reader.Consumed;
+        long stored = reader.ReadLong();
+        reader.ReadUString();
+        if (stored != expected)
+            throw new CorruptDataException(file.FullName, offset,
+                $"CRC corruption: stored Adler-32 {stored:x}, computed {expected:x}");
+    }
+
+    // Java reads the digest section and takes running out of bytes as "an older snapshot without one".
+    private static bool TryReadZxidDigest(ref JuteReader reader, out ZxidDigest digest)
+    {
+        digest = ZxidDigest.Empty;
+        if (reader.Remaining < 12) return false;
+        long zxid = reader.ReadLong();
+        int version = reader.ReadInt();
+        long value;
+        if (version < 2)
+        {
+            // Version 1 stored the digest as a hex string.
+            if (reader.Remaining < 4) return false;
+            string? hex = reader.ReadUString();
+            value = hex is null ? 0 : long.Parse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            if (reader.Remaining < 8) return false;
+            value = reader.ReadLong();
+        }
+        digest = new ZxidDigest(zxid, version, value);
+        return true;
+    }
+
+    /// <summary>
+    /// Java's quick test (<c>SnapStream.isValidSnapshot</c>): a snapshot name, and for plain files at
+    /// least 10 bytes ending in the seal's "/"; for gz/snappy the stream's magic.
+    /// </summary>
+    public static bool IsValid(FileInfo file)
+    {
+        if (DataDirFiles.GetZxidFromName(file.Name, DataDirFiles.SnapshotPrefix) == -1) return false;
+        try
+        {
+            using var stream = file.OpenRead();
+            switch (SnapshotCompressions.FromFileName(file.Name))
+            {
+                case SnapshotCompression.Gzip:
+                {
+                    Span<byte> magic = stackalloc byte[2];
+                    return stream.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+                }
+                case SnapshotCompression.Snappy:
+                {
+                    Span<byte> magic = stackalloc byte[8];
+                    return stream.ReadAtLeast(magic, 8, throwOnEndOfStream: false) == 8 && XerialSnappy.HasMagic(magic);
+                }
+                default:
+                {
+                    if (stream.Length < 10) return false;
+                    stream.Seek(-5, SeekOrigin.End);
+                    Span<byte> tail = stackalloc byte[5];
+                    stream.ReadExactly(tail);
+                    return tail.SequenceEqual(SealTail) && BinaryPrimitives.ReadInt32BigEndian(tail) == 1;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Up to <paramref name="n"/> snapshots that pass <see cref="IsValid"/>, newest first (Java's <c>findNValidSnapshots</c>).</summary>
+    public static List<FileInfo> FindValidSnapshots(DirectoryInfo snapDir, int n)
+    {
+        var list = new List<FileInfo>();
+        foreach (var f in DataDirFiles.SortByZxid(snapDir, DataDirFiles.SnapshotPrefix, ascending: false))
+        {
+            if (!IsValid(f)) continue;
+            list.Add(f);
+            if (list.Count == n) break;
+        }
+        return list;
+    }
+}

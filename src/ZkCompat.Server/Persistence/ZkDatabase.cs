@@ -1,0 +1,274 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZkCompat.Jute;
+using ZkCompat.Server.Config;
+using ZkCompat.Server.Data;
+
+namespace ZkCompat.Server.Persistence;
+
+/// <summary>
+/// The durable database of a server (Java's <c>ZKDatabase</c> over <c>FileTxnSnapLog</c>): the tree,
+/// the session table, the txn log the sync stage writes, snapshots and their trigger, purge.
+/// </summary>
+/// <remarks>
+/// Startup: construct, <see cref="LoadDataBase"/>, hand <see cref="Tree"/>, <see cref="Sessions"/>
+/// and <see cref="TxnLog"/> to the server. In the sync stage, after each <c>TxnLog.Append</c> ask
+/// <see cref="ShouldSnapshot"/>; when true call <see cref="RollLogAndStartSnapshot"/>, then
+/// <c>TxnLog.Commit()</c> once for the batch as usual.
+/// </remarks>
+public sealed partial class ZkDatabase : IDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _snapshotRunning = new(1, 1);
+
+    public ZkDatabase(ServerOptions options, TimeProvider time, ILoggerFactory loggers, Random? random = null)
+    {
+        _options = options;
+        _time = time;
+        _log = loggers.CreateLogger("ZkCompat.Server.Persistence.ZkDatabase");
+        SnapLog = new FileTxnSnapLog(options.DataLogDir, options.DataDir, SnapLogOptions(options), time, loggers);
+        Tree = NewTree();
+        SnapshotTrigger = new SnapshotTrigger(options.SnapCount, options.SnapSizeLimitInKb * 1024, random ?? new Random());
+    }
+
+    /// <summary>For tools: system clock, no logging.</summary>
+    public ZkDatabase(ServerOptions options) : this(options, TimeProvider.System, NullLoggerFactory.Instance) { }
+
+    /// <summary>The tree; replaced by <see cref="LoadDataBase"/>/<see cref="Restore"/>, so read it after them.</summary>
+    public DataTree Tree { get; private set; }
+
+    /// <summary>
+    /// Session id → timeout, restored from the snapshot and the log. The session tracker should keep
+    /// it current (add on create, remove on close/expire): snapshots default to it.
+    /// </summary>
+    public ConcurrentDictionary<long, int> SessionsWithTimeouts { get; } = new();
+
+    public IReadOnlyDictionary<long, int> Sessions => SessionsWithTimeouts;
+
+    public FileTxnSnapLog SnapLog { get; }
+
+    /// <summary>The log the sync stage appends to and commits (group commit, fsync when forceSync).</summary>
+    public ITxnLog TxnLog => SnapLog.TxnLog;
+
+    public FileTxnLog FileTxnLog => SnapLog.TxnLog;
+
+    public SnapshotTrigger SnapshotTrigger { get; }
+
+    /// <summary>True once a restore ran (Java's <c>isInitialized</c>).</summary>
+    public bool IsInitialized { get; private set; }
+
+    /// <summary>What the last restore found (snapshot used, skipped ones, torn log tails).</summary>
+    public RestoreResult? LastRestore { get; private set; }
+
+    /// <summary>
+    /// Standalone startup (Java's <c>ZooKeeperServer.loadData</c> after <c>ZKDatabase.loadDataBase</c>):
+    /// restore, cut torn log tails, delete the ephemerals of sessions that no longer exist, and
+    /// write a fresh snapshot. Returns the last processed zxid.
+    /// </summary>
+    /// <exception cref="IOException">Nothing valid to restore from, or a corrupt log (the message names file and offset).</exception>
+    public long LoadDataBase()
+    {
+        long zxid = Restore();
+        SnapLog.TruncateTornTails(LastRestore!.TornTails);
+        foreach (long session in Tree.GetSessionsWithEphemerals())
+        {
+            if (!SessionsWithTimeouts.ContainsKey(session)) Tree.KillSession(session, Tree.LastProcessedZxid);
+        }
+        TakeSnapshot(fsync: true);
+        return zxid;
+    }
+
+    /// <summary>
+    /// Restores the tree and sessions from disk without writing anything but <c>snapshot.0</c> for a new
+    /// database (Java's <c>ZKDatabase.loadDataBase</c>). Returns the highest zxid restored.
+    /// </summary>
+    public long Restore()
+    {
+        var sessions = new Dictionary<long, int>();
+        var (tree, result) = SnapLog.Restore(NewTree, sessions);
+        Tree = tree;
+        SessionsWithTimeouts.Clear();
+        foreach (var (id, timeout) in sessions) SessionsWithTimeouts[id] = timeout;
+        LastRestore = result;
+        IsInitialized = true;
+        SnapLog.TxnLog.SetLastLoggedZxid(Math.Max(result.Zxid, 0));
+        LogLoaded(result.Zxid, result.SnapshotFile ?? "(none)", result.TxnsLoaded, Tree.TreeDigest);
+        return result.Zxid;
+    }
+
+    /// <summary>Java's <c>shouldSnapshot</c>, asked by the sync stage after each append.</summary>
+    public bool ShouldSnapshot() => SnapshotTrigger.ShouldSnapshot(FileTxnLog.TxnCount, FileTxnLog.TotalLogSize);
+
+    /// <summary>Ends the current log file and restarts the txn count (Java's <c>ZKDatabase.rollLog</c>).</summary>
+    public void RollLog()
+    {
+        FileTxnLog.RollLog();
+        FileTxnLog.ResetTxnStats();
+    }
+
+    /// <summary>
+    /// What the sync stage does when <see cref="ShouldSnapshot"/> says so: new random thresholds, roll
+    /// the log, and snapshot in the background unless a snapshot is still running ("too busy to
+    /// snap"). Returns the snapshot task, or null when skipped.
+    /// </summary>
+    public Task? RollLogAndStartSnapshot(IReadOnlyDictionary<long, int>? sessions = null)
+    {
+        SnapshotTrigger.Reset();
+        RollLog();
+        if (!_snapshotRunning.Wait(0))
+        {
+            LogTooBusy();
+            return null;
+        }
+        return Task.Run(() =>
+        {
+            try
+            {
+                TakeSnapshotCore(sessions ?? SessionsWithTimeouts, fsync: false);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogSnapshotFailed(e);
+                throw;
+            }
+            finally
+            {
+                _snapshotRunning.Release();
+            }
+        });
+    }
+
+    /// <summary>
+    /// A fuzzy snapshot on a pool thread, named after the last processed zxid when it starts; the
+    /// tree keeps changing meanwhile. Waits for a snapshot already running.
+    /// </summary>
+    public async Task<FileInfo> TakeSnapshotAsync(IReadOnlyDictionary<long, int>? sessions, CancellationToken ct)
+    {
+        await _snapshotRunning.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => TakeSnapshotCore(sessions ?? SessionsWithTimeouts, fsync: false), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _snapshotRunning.Release();
+        }
+    }
+
+    /// <summary>A snapshot on the calling thread (startup, shutdown).</summary>
+    public FileInfo TakeSnapshot(bool fsync = false)
+    {
+        _snapshotRunning.Wait();
+        try
+        {
+            return TakeSnapshotCore(SessionsWithTimeouts, fsync);
+        }
+        finally
+        {
+            _snapshotRunning.Release();
+        }
+    }
+
+    private FileInfo TakeSnapshotCore(IEnumerable<KeyValuePair<long, int>> sessions, bool fsync)
+    {
+        long start = _time.GetTimestamp();
+        var file = SnapLog.Save(Tree, sessions, fsync);
+        LogSnapshotTaken((long)_time.GetElapsedTime(start).TotalMilliseconds);
+        return file;
+    }
+
+    /// <summary>
+    /// Autopurge (Java's <c>DatadirCleanupManager</c>): purges now and then every
+    /// <c>autopurge.purgeInterval</c> hours at a fixed rate, keeping <c>autopurge.snapRetainCount</c>
+    /// snapshots. Returns at once when the interval is 0. Failures are logged, never thrown.
+    /// </summary>
+    public async Task RunAutopurgeAsync(CancellationToken ct)
+    {
+        LogAutopurgeSettings(_options.AutopurgeSnapRetainCount, _options.AutopurgePurgeInterval);
+        if (_options.AutopurgePurgeInterval <= 0) return;
+        var interval = TimeSpan.FromHours(_options.AutopurgePurgeInterval);
+        long started = _time.GetTimestamp();
+        for (long round = 1; ; round++)
+        {
+            try
+            {
+                PurgeTxnLog.Purge(_options.DataLogDir, _options.DataDir, _options.AutopurgeSnapRetainCount, _log);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                LogPurgeFailed(e);
+            }
+            AutopurgeRoundCompleted?.Invoke(round);
+            var wait = (interval * round) - _time.GetElapsedTime(started);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, _time, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+        }
+    }
+
+    /// <summary>Raised after each autopurge round (1, 2, …), for tests.</summary>
+    internal event Action<long>? AutopurgeRoundCompleted;
+
+    /// <summary>
+    /// Keeps the <paramref name="retainCount"/> newest snapshots and the logs needed to replay from the
+    /// oldest of them (Java's <c>PurgeTxnLog.purge</c>).
+    /// </summary>
+    public static IReadOnlyList<FileInfo> Purge(string dataDir, string dataLogDir, int retainCount) =>
+        PurgeTxnLog.Purge(dataLogDir, dataDir, retainCount);
+
+    /// <summary>The quorum epochs in the snapshot directory, created or checked as a quorum peer starts.</summary>
+    public (long CurrentEpoch, long AcceptedEpoch) LoadEpochs() => EpochFiles.LoadOrInitialize(SnapLog.SnapDir, Tree.LastProcessedZxid);
+
+    public long? ReadEpoch(string name) => EpochFiles.Read(SnapLog.SnapDir, name);
+
+    public void WriteEpoch(string name, long value) => EpochFiles.Write(SnapLog.SnapDir, name, value);
+
+    public void Dispose()
+    {
+        SnapLog.Dispose();
+        _snapshotRunning.Dispose();
+    }
+
+    private DataTree NewTree() =>
+        new(_options.ExtendedTypesEnabled, _options.Emulate353TtlNodes) { DigestEnabled = _options.TreeDigestEnabled };
+
+    /// <summary>The persistence settings a server's options imply (system properties included).</summary>
+    public static FileTxnSnapLogOptions SnapLogOptions(ServerOptions options) => new()
+    {
+        AutoCreateDirs = options.DataDirAutoCreate,
+        AutoCreateDb = JavaParseBoolean(options.GetProperty("zookeeper.db.autocreate") ?? "true"),
+        TrustEmptySnapshot = options.GetBooleanProperty("zookeeper.snapshot.trust.empty"),
+        SnapshotCompression = SnapshotCompressions.Parse(options.GetProperty(SnapshotCompressions.PropertyName)),
+        ReadOptions = new TxnLogEntry.ReadOptions(options.CloseSessionTxnEnabled, options.TreeDigestEnabled,
+            new JuteLimits(options.JuteMaxBuffer, options.JuteMaxBufferExtra)),
+        LogOptions = new FileTxnLogOptions
+        {
+            PreAllocSizeBytes = options.PreAllocSizeBytes,
+            ForceSync = options.ForceSync,
+            FsyncWarningThresholdMs = options.FsyncWarningThresholdMs,
+            TxnLogSizeLimitBytes = options.GetInt64Property("zookeeper.txnLogSizeLimitInKb", -1) is > 0 and var kb ? kb * 1024 : -1,
+        },
+    };
+
+    private static bool JavaParseBoolean(string value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded database: highest zxid 0x{Zxid:x} from snapshot {Snapshot} and {Txns} txns, digest {Digest}")]
+    private partial void LogLoaded(long zxid, string snapshot, int txns, long digest);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Too busy to snap, skipping")]
+    private partial void LogTooBusy();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Severe unrecoverable error taking a snapshot")]
+    private partial void LogSnapshotFailed(Exception e);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot taken in {ElapsedMs} ms")]
+    private partial void LogSnapshotTaken(long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "autopurge.snapRetainCount set to {Count}, autopurge.purgeInterval set to {Hours}")]
+    private partial void LogAutopurgeSettings(int count, int hours);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Error occurred while purging.")]
+    private partial void LogPurgeFailed(Exception e);
+}
