@@ -21,7 +21,8 @@ switch ($verb) {
     dotnet build ZkCompat.sln -c $Configuration
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     # Unit tests and interop tests (stock Java client/server) are both part of the run.
-    $output = dotnet test ZkCompat.sln -c $Configuration --no-build @rest 2>&1 | Tee-Object -Variable lines
+    # A hung test fails the run (with the name of the test) instead of stalling CI.
+    $output = dotnet test ZkCompat.sln -c $Configuration --no-build --blame-hang-timeout 10m --blame-hang-dump-type none @rest 2>&1 | Tee-Object -Variable lines
     $status = $LASTEXITCODE
     # One plain summary line over all test assemblies.
     $p = 0; $f = 0; $s = 0

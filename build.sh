@@ -21,7 +21,8 @@ case "$verb" in
     log="$(mktemp)"
     status=0
     # Unit tests and interop tests (stock Java client/server) are both part of the run.
-    dotnet test ZkCompat.sln -c "$CONFIGURATION" --no-build "$@" 2>&1 | tee "$log" || status=$?
+    # A hung test fails the run (with the name of the test) instead of stalling CI.
+    dotnet test ZkCompat.sln -c "$CONFIGURATION" --no-build --blame-hang-timeout 10m --blame-hang-dump-type none "$@" 2>&1 | tee "$log" || status=$?
     # One plain summary line over all test assemblies.
     awk '/(Passed|Failed)!/ {
            for (i = 1; i <= NF; i++) {

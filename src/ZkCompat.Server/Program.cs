@@ -8,6 +8,12 @@ using ZkCompat.Server.Persistence;
 
 // zkcompat [-Dname=value ...] [zoo.cfg]: the same arguments Java's ZooKeeperServerMain takes,
 // with SERVER_JVMFLAGS read as zkServer.sh passes it.
+// zkcompat purge <dataLogDir> <snapDir> -n <count>: what zkCleanup.sh (PurgeTxnLog) does.
+if (args.Length > 0 && args[0] == "purge")
+    return PurgeTxnLog.RunCommand(args[1..], Console.Out, Console.Error);
+if (args.Length > 0 && args[0] == "dump")
+    return DataDirDump.RunCommand(args[1..], Console.Out, Console.Error);
+
 ServerOptions options;
 try
 {
@@ -46,7 +52,18 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
 var address = string.IsNullOrEmpty(options.ClientPortAddress) ? IPAddress.IPv6Any
     : IPAddress.TryParse(options.ClientPortAddress, out var parsed) ? parsed
     : (await Dns.GetHostAddressesAsync(options.ClientPortAddress)).First();
-await using var server = new ZooKeeperServer(options, new InMemoryTxnLog(), TimeProvider.System, loggers);
+var database = new ZkDatabase(options, TimeProvider.System, loggers);
+try
+{
+    database.LoadDataBase();
+}
+catch (Exception e) when (e is IOException or CorruptDataException or UnauthorizedAccessException)
+{
+    log.LogError(e, "Unable to load database on disk");
+    database.Dispose();
+    return 1;
+}
+await using var server = new ZooKeeperServer(options, database, TimeProvider.System, loggers);
 server.Start();
 ClientListener listener;
 try

@@ -36,26 +36,45 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     private long _hzxid;
     private int _inProcess;
 
-    public ZooKeeperServer(ServerOptions options, ITxnLog txnLog, TimeProvider time, ILoggerFactory loggers)
+    /// <summary>A server on a loaded database: the tree, sessions and log come from the dataDir.</summary>
+    public ZooKeeperServer(ServerOptions options, ZkDatabase database, TimeProvider time, ILoggerFactory loggers)
+        : this(options, database.TxnLog, time, loggers, database)
     {
+    }
+
+    /// <summary>A server whose log is only <paramref name="txnLog"/> (in-memory in tests).</summary>
+    public ZooKeeperServer(ServerOptions options, ITxnLog txnLog, TimeProvider time, ILoggerFactory loggers)
+        : this(options, txnLog, time, loggers, null)
+    {
+    }
+
+    private ZooKeeperServer(ServerOptions options, ITxnLog txnLog, TimeProvider time, ILoggerFactory loggers, ZkDatabase? database)
+    {
+        Database = database;
         Options = options;
         Time = time;
         _txnLog = txnLog;
         _log = loggers.CreateLogger("ZkCompat.Server.ZooKeeperServer");
         Limits = new JuteLimits(options.JuteMaxBuffer, options.JuteMaxBufferExtra);
-        Tree = new DataTree(options.ExtendedTypesEnabled);
+        Tree = database?.Tree ?? new DataTree(options.ExtendedTypesEnabled);
         AuthProviders = AuthenticationProviders.FromOptions(options);
         Sessions = new SessionTracker(options.SessionTrackerServerId, options.TickTime, time, this);
+        // Restored sessions are tracked again and expire normally unless their clients return.
+        if (database is not null)
+            foreach (var (id, timeout) in database.Sessions) Sessions.TrackSession(id, timeout);
         _hzxid = Tree.LastProcessedZxid;
         _final = new FinalRequestProcessor(this, loggers.CreateLogger("ZkCompat.Server.FinalRequestProcessor"));
         int capacity = Math.Max(1, options.GlobalOutstandingLimit);
-        _sync = new SyncRequestProcessor(txnLog, capacity, _final.ProcessRequest);
+        _sync = new SyncRequestProcessor(txnLog, capacity, _final.ProcessRequest, database is null ? null : MaybeSnapshot);
         _prep = new PrepRequestProcessor(this, capacity, r => _sync.EnqueueAsync(r, _stopping.Token),
             loggers.CreateLogger("ZkCompat.Server.PrepRequestProcessor"));
         StartTime = time.GetUtcNow();
     }
 
     public ServerOptions Options { get; }
+
+    /// <summary>The on-disk database, or null for a server that keeps its log in memory.</summary>
+    public ZkDatabase? Database { get; }
     public TimeProvider Time { get; }
     public JuteLimits Limits { get; }
     public DataTree Tree { get; }
@@ -90,6 +109,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         _loops.Add(Task.Run(() => Sessions.RunAsync(ct), ct));
         var containers = new ContainerManager(this, _log);
         _loops.Add(Task.Run(() => containers.RunAsync(ct), ct));
+        if (Database is { } db) _loops.Add(Task.Run(() => db.RunAutopurgeAsync(ct), ct));
         LogStarted(Options.TickTime, Options.EffectiveMinSessionTimeout, Options.EffectiveMaxSessionTimeout);
     }
 
@@ -203,14 +223,16 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         Interlocked.Decrement(ref _inProcess);
         if (request.Header is not { } header) return null;
         Debug.Assert(header.Zxid > Tree.LastProcessedZxid || header.Zxid == 0, "zxids are applied in increasing order");
-        var rc = Tree.ProcessTxn(header, request.Txn);
+        var rc = Tree.ProcessTxn(header, request.Txn, request.Digest);
         switch ((OpCode)header.Type)
         {
             case OpCode.CreateSession when request.Txn is CreateSessionTxn create:
                 Sessions.TrackSession(header.ClientId, create.TimeOut);
+                if (Database is { } created) created.SessionsWithTimeouts[header.ClientId] = create.TimeOut;
                 break;
             case OpCode.CloseSession:
                 Sessions.RemoveSession(header.ClientId);
+                Database?.SessionsWithTimeouts.TryRemove(header.ClientId, out _);
                 if (request.Connection is null && _connectionsBySession.TryRemove(header.ClientId, out var owner))
                 {
                     // Expired: the session's connection goes too.
@@ -220,6 +242,13 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         }
         Outstanding.RetireUpTo(header.Zxid);
         return rc;
+    }
+
+    /// <summary>Called by Sync after each append: roll the log and snapshot in the background when due.</summary>
+    private void MaybeSnapshot()
+    {
+        if (Database is { } db && db.ShouldSnapshot() && db.RollLogAndStartSnapshot() is { } snapshot)
+            _ = snapshot.ContinueWith(t => LogSnapshotFailed(t.Exception!), TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <summary>A connection closed: its watches go, its session stays until it expires.</summary>
@@ -261,9 +290,13 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        _txnLog.Dispose();
+        if (Database is not null) Database.Dispose();
+        else _txnLog.Dispose();
         _stopping.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Severe unrecoverable error, from thread : Snapshot Thread")]
+    private partial void LogSnapshotFailed(Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Server started: tickTime={TickTime} minSessionTimeout={Min} maxSessionTimeout={Max}")]
     private partial void LogStarted(int tickTime, int min, int max);

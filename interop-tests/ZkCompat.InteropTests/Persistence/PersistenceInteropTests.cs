@@ -70,13 +70,16 @@ public sealed class PersistenceInteropTests
 
     [TestCase(null, TestName = "JavaRestoresWhatZkCompatWrote_PlainSnapshots")]
     [TestCase("gz", TestName = "JavaRestoresWhatZkCompatWrote_GzipSnapshots")]
+    [TestCase("snappy", TestName = "JavaRestoresWhatZkCompatWrote_SnappySnapshots")]
     public void JavaRestoresWhatZkCompatWrote(string? compression)
     {
         string dataDir = NewDir("zkcompat-written");
         WriteEveryKindWithZkCompat(dataDir, compression);
+        if (compression is not null)
+            Assert.That(Directory.GetFiles(Path.Combine(dataDir, "version-2"), "snapshot.*." + compression), Has.Length.GreaterThanOrEqualTo(3));
 
         string ours = BuiltServerPersistence.Dump(dataDir);
-        string javas = JavaDump(dataDir);
+        string javas = compression == "snappy" ? WithSnappyJava(() => JavaDump(dataDir)) : JavaDump(dataDir);
         Assert.That(javas, Is.EqualTo(ours), "Java's restore of ZkCompat's files differs from ZkCompat's own");
         Assert.That(ours, Does.Contain("/app/config ").And.Contain("/ttl ").And.Contain("/multi ").And.Contain("session 0x1000001 30000"));
     }
@@ -175,6 +178,21 @@ public sealed class PersistenceInteropTests
         return w.Count;
     }
 
+    /// <summary>Runs <paramref name="action"/> with snappy-java (Java's snappy streams) on the probe's classpath.</summary>
+    private T WithSnappyJava<T>(Func<T> action)
+    {
+        string classpath = _classpath;
+        _classpath += Path.PathSeparator + DebianFiles.RequireJar("snappy-java.jar", "libsnappy-java");
+        try
+        {
+            return action();
+        }
+        finally
+        {
+            _classpath = classpath;
+        }
+    }
+
     // ---- Java writes, ZkCompat reads -----------------------------------------------------------
 
     [Test]
@@ -202,16 +220,7 @@ public sealed class PersistenceInteropTests
         var jvm = method == "snappy"
             ? new[] { "-Dzookeeper.snapshot.compression.method=snappy" }
             : ["-Dzookeeper.snapshot.compression.method=" + method];
-        string classpath = _classpath;
-        if (method == "snappy") _classpath += Path.PathSeparator + DebianFiles.RequireJar("snappy-java.jar", "libsnappy-java");
-        try
-        {
-            Java("PersistenceProbe", ["resave", copy, copy], jvm).EnsureSuccess("Java resave " + method);
-        }
-        finally
-        {
-            _classpath = classpath;
-        }
+        WithSnappyJava(() => Java("PersistenceProbe", ["resave", copy, copy], jvm).EnsureSuccess("Java resave " + method));
         string versionDir = Path.Combine(copy, "version-2");
         var compressed = Directory.GetFiles(versionDir, "snapshot.*." + method);
         Assert.That(compressed, Has.Length.EqualTo(1));

@@ -125,8 +125,14 @@ public abstract class ZooKeeperProcessBase : IZooKeeperProcess
             try
             {
                 string answer = await FourLetterWordAsync("ruok", cancellationToken).ConfigureAwait(false);
-                if (answer == "imok") return null;
-                lastAnswer = $"ruok answered '{answer}'";
+                // Java answers ruok before it serves sessions; srvr says when it really does.
+                if (answer == "imok")
+                {
+                    string srvr = await FourLetterWordAsync("srvr", cancellationToken).ConfigureAwait(false);
+                    if (srvr.StartsWith("Zookeeper version:", StringComparison.Ordinal)) return null;
+                    answer = srvr.Trim();
+                }
+                lastAnswer = $"ruok/srvr answered '{answer}'";
             }
             catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {

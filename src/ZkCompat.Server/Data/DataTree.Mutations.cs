@@ -7,10 +7,6 @@ namespace ZkCompat.Server.Data;
 // throwing: replaying a fuzzy snapshot's overlap hits them routinely.
 public sealed partial class DataTree
 {
-    // Quota accounting (Java's updateCountBytes/updateQuotaStat and the quota path trie) is not
-    // done yet: creates, deletes and setData under /zookeeper/quota leave the zookeeper_stats nodes
-    // as the clients wrote them. TODO: maintain them like Java's DataTree.
-
     /// <summary>
     /// Adds a node (Java's <c>createNode</c>). The parent's stored cversion becomes
     /// <paramref name="parentCVersion"/> (its current value + 1 when -1 is passed) and its pzxid
@@ -63,6 +59,7 @@ public sealed partial class DataTree
             if (outputStat is not null) child.CopyStat(outputStat);
         }
 
+        UpdateQuotaOnCreate(path, parentName, childName, data);
         DataWatches.TriggerWatch(path, EventType.NodeCreated, zxid);
         ChildWatches.TriggerWatch(parentName.Length == 0 ? SpecialPaths.Root : parentName, EventType.NodeChildrenChanged, zxid);
         return ErrorCode.Ok;
@@ -117,6 +114,7 @@ public sealed partial class DataTree
                 break;
         }
 
+        UpdateQuotaOnDelete(path, parentName, childName, node);
         var notified = DataWatches.TriggerWatch(path, EventType.NodeDeleted, zxid);
         ChildWatches.TriggerWatch(path, EventType.NodeDeleted, zxid, notified);
         ChildWatches.TriggerWatch(parentName.Length == 0 ? SpecialPaths.Root : parentName, EventType.NodeChildrenChanged, zxid);
@@ -147,6 +145,7 @@ public sealed partial class DataTree
         Interlocked.Add(ref _nodeDataSize, (data?.Length ?? 0) - (lastData?.Length ?? 0));
         stat = result;
 
+        UpdateQuotaOnSetData(path, lastData, data);
         DataWatches.TriggerWatch(path, EventType.NodeDataChanged, zxid);
         return ErrorCode.Ok;
     }

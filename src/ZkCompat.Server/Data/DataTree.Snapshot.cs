@@ -110,7 +110,8 @@ public sealed partial class DataTree
 
         PutNode(SpecialPaths.Root, _root);
         Interlocked.Exchange(ref _nodeDataSize, ApproximateDataSize());
-        // TODO: quota: rebuild the quota path trie and the zookeeper_stats nodes (Java's setupQuota).
+        // After the data size, as in Java: the recounted stats are not in it.
+        SetupQuota();
         Acls.PurgeUnused();
     }
 }

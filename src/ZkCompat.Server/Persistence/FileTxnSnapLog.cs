@@ -208,7 +208,7 @@ public sealed partial class FileTxnSnapLog : IDisposable
 
     /// <summary>
     /// Writes a snapshot named after the tree's last processed zxid as it is now (Java's <c>save</c>).
-    /// An empty file left by a failure (a full disk) is removed, so it never hides older snapshots.
+    /// It appears under its name only once complete, so a failure (a full disk) never hides older ones.
     /// </summary>
     /// <returns>The snapshot file.</returns>
     public FileInfo Save(DataTree tree, IEnumerable<KeyValuePair<long, int>> sessions, bool fsync)
@@ -216,16 +216,8 @@ public sealed partial class FileTxnSnapLog : IDisposable
         long zxid = tree.LastProcessedZxid;
         var file = new FileInfo(Path.Combine(SnapDir.FullName, DataDirFiles.MakeSnapshotName(zxid, _options.SnapshotCompression)));
         LogSnapshotting(zxid, file.FullName);
-        try
-        {
-            SnapshotFile.Write(file.FullName, tree, sessions, _options.SnapshotCompression, fsync);
-        }
-        catch (IOException)
-        {
-            file.Refresh();
-            if (file.Exists && file.Length == 0) file.Delete();
-            throw;
-        }
+        SnapshotFile.Write(file.FullName, tree, sessions, _options.SnapshotCompression, fsync);
+        file.Refresh();
         return file;
     }
 

@@ -83,6 +83,7 @@ internal static class XerialSnappy
 /// <summary>Decodes snappy-java's stream format (read-only, forward-only).</summary>
 internal sealed class XerialSnappyReadStream : Stream
 {
+    private const int MaxBlockLength = 64 * 1024 * 1024;
     private readonly Stream _inner;
     private byte[] _block = [];
     private int _blockLength;
@@ -116,7 +117,7 @@ internal sealed class XerialSnappyReadStream : Stream
     {
         if (!_headerRead)
         {
-            ReadHeader(requireMagic: true);
+            ReadHeader();
             _headerRead = true;
         }
         Span<byte> lengthBytes = stackalloc byte[4];
@@ -139,7 +140,8 @@ internal sealed class XerialSnappyReadStream : Stream
             return true;
         }
         int length = BinaryPrimitives.ReadInt32BigEndian(lengthBytes);
-        if (length < 0) throw new InvalidDataException($"snappy stream: bad block length {length}");
+        // snappy-java blocks are 32 KiB by default; anything near this bound is damage, not data.
+        if (length is < 0 or > MaxBlockLength) throw new InvalidDataException($"snappy stream: bad block length {length}");
         var compressed = new byte[length];
         _inner.ReadExactly(compressed);
         int size = Snappy.GetUncompressedLength(compressed);
@@ -149,11 +151,18 @@ internal sealed class XerialSnappyReadStream : Stream
         return true;
     }
 
-    private void ReadHeader(bool requireMagic)
+    private void ReadHeader()
     {
         Span<byte> header = stackalloc byte[XerialSnappy.HeaderSize];
-        _inner.ReadExactly(header);
-        if (requireMagic && !XerialSnappy.HasMagic(header)) throw new InvalidDataException("not a snappy-java stream: bad magic header");
+        try
+        {
+            _inner.ReadExactly(header);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("not a snappy-java stream: too short", e);
+        }
+        if (!XerialSnappy.HasMagic(header)) throw new InvalidDataException("not a snappy-java stream: bad magic header");
     }
 
     public override void Flush() { }

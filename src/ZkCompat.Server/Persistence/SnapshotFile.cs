@@ -30,6 +30,35 @@ public static class SnapshotFile
     public static void Write(string path, DataTree tree, IEnumerable<KeyValuePair<long, int>> sessions,
         SnapshotCompression compression, bool fsync)
     {
+        // Written aside and renamed into place: a restart with no new txns rewrites the very
+        // snapshot it loaded, and a crash then must not leave that one half-written.
+        string temp = TempPath(path);
+        try
+        {
+            WriteFile(temp, tree, sessions, compression, fsync);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The name a snapshot is written under until complete; no snapshot or log name pattern matches it.</summary>
+    public static string TempPath(string path) =>
+        Path.Combine(Path.GetDirectoryName(path)!, "." + Path.GetFileName(path) + ".tmp");
+
+    /// <summary>Removes snapshots left half-written by a crash.</summary>
+    public static void DeleteTempFiles(DirectoryInfo snapDir)
+    {
+        if (!snapDir.Exists) return;
+        foreach (var f in snapDir.GetFiles("." + DataDirFiles.SnapshotPrefix + ".*.tmp")) f.Delete();
+    }
+
+    private static void WriteFile(string path, DataTree tree, IEnumerable<KeyValuePair<long, int>> sessions,
+        SnapshotCompression compression, bool fsync)
+    {
         var sessionCopy = sessions.ToArray();
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
         var encoded = SnapshotCompressions.OpenWrite(file, compression);
@@ -90,7 +119,7 @@ public static class SnapshotFile
             using var stream = SnapshotCompressions.OpenRead(file.OpenRead(), mode);
             content = SequenceReading.ReadAll(stream);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or IndexOutOfRangeException)
         {
             throw new CorruptDataException(file.FullName, 0, $"cannot decode {mode} snapshot stream: {e.Message}", e);
         }

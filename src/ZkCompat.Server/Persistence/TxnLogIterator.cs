@@ -9,9 +9,11 @@ public sealed record TornTail(string FilePath, long Offset, string Reason);
 /// <summary>
 /// Reads txns in zxid order across the log files (Java's <c>FileTxnIterator</c>): starting with the
 /// newest file that begins at or before <c>zxid</c>, optionally skipping ahead to it. A file ends at
-/// end of file, at a zero length (preallocated space) or at a record without its 'B' marker: a
-/// partial write, which is recorded in <see cref="TornTails"/> and the next file is read. A
-/// checksum mismatch, a bad magic or a malformed record is an error naming the file and offset.
+/// end of file or at preallocated zeros. A partial last record (cut short, zero length, or no 'B'
+/// marker) followed by nothing but zeros is a torn tail: it is recorded in <see cref="TornTails"/>
+/// and the next file is read. Anything else is an error naming the file and offset: a checksum
+/// mismatch, a bad magic, a malformed record, or a broken record with data after it (where Java
+/// would silently drop the rest of the file).
 /// </summary>
 public sealed class TxnLogIterator : IDisposable
 {

@@ -73,11 +73,12 @@ public sealed partial class ZkDatabase : IDisposable
     {
         long zxid = Restore();
         SnapLog.TruncateTornTails(LastRestore!.TornTails);
+        SnapshotFile.DeleteTempFiles(SnapLog.SnapDir);
         foreach (long session in Tree.GetSessionsWithEphemerals())
         {
             if (!SessionsWithTimeouts.ContainsKey(session)) Tree.KillSession(session, Tree.LastProcessedZxid);
         }
-        TakeSnapshot(fsync: true);
+        TakeSnapshot(_options.ForceSync);
         return zxid;
     }
 
@@ -127,7 +128,7 @@ public sealed partial class ZkDatabase : IDisposable
         {
             try
             {
-                TakeSnapshotCore(sessions ?? SessionsWithTimeouts, fsync: false);
+                TakeSnapshotCore(sessions ?? SessionsWithTimeouts, _options.ForceSync);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -150,7 +151,7 @@ public sealed partial class ZkDatabase : IDisposable
         await _snapshotRunning.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() => TakeSnapshotCore(sessions ?? SessionsWithTimeouts, fsync: false), ct).ConfigureAwait(false);
+            return await Task.Run(() => TakeSnapshotCore(sessions ?? SessionsWithTimeouts, _options.ForceSync), ct).ConfigureAwait(false);
         }
         finally
         {
@@ -158,8 +159,11 @@ public sealed partial class ZkDatabase : IDisposable
         }
     }
 
-    /// <summary>A snapshot on the calling thread (startup, shutdown).</summary>
-    public FileInfo TakeSnapshot(bool fsync = false)
+    /// <summary>
+    /// A snapshot on the calling thread (startup, shutdown). Snapshots are fsync'd unless forceSync is
+    /// off (Java does not sync them): purge deletes older files on the strength of newer ones.
+    /// </summary>
+    public FileInfo TakeSnapshot(bool fsync = true)
     {
         _snapshotRunning.Wait();
         try

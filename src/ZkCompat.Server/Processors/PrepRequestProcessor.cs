@@ -251,6 +251,7 @@ public sealed partial class PrepRequestProcessor
                 string path = ValidatePath(setData.Path, request.SessionId);
                 var node = GetRecordForPath(path);
                 CheckAcl(node.Acl, Perms.Write, request.AuthInfo);
+                QuotaChecker.CheckQuota(_zks.Tree, _zks.Options, path, node.Data, setData.Data, OpCode.SetData, _log);
                 int newVersion = CheckAndIncVersion(node.Stat!.Version, setData.Version, path);
                 request.Txn = new SetDataTxn(path, setData.Data, newVersion);
                 var changed = node.Duplicate(request.Header.Zxid);
@@ -351,6 +352,7 @@ public sealed partial class PrepRequestProcessor
             throw new KeeperException(ErrorCode.NoChildrenForEphemerals, path);
 
         int newCversion = parentCversion + 1;
+        QuotaChecker.CheckQuota(_zks.Tree, _zks.Options, path, null, data, OpCode.Create, _log);
         request.Txn = type switch
         {
             OpCode.CreateContainer => new CreateContainerTxn(path, data, acl, newCversion),

@@ -15,12 +15,15 @@ public sealed class SyncRequestProcessor
     private readonly Channel<Request> _queue;
     private readonly ITxnLog _log;
     private readonly Action<Request> _next;
+    private readonly Action? _afterAppend;
     private readonly List<Request> _batch = new(MaxBatch);
 
-    public SyncRequestProcessor(ITxnLog log, int capacity, Action<Request> next)
+    /// <param name="afterAppend">Asked after every append whether to roll the log and snapshot.</param>
+    public SyncRequestProcessor(ITxnLog log, int capacity, Action<Request> next, Action? afterAppend = null)
     {
         _log = log;
         _next = next;
+        _afterAppend = afterAppend;
         _queue = Channel.CreateBounded<Request>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
     }
 
@@ -46,6 +49,7 @@ public sealed class SyncRequestProcessor
         {
             if (request.Header is null) continue;
             _log.Append(request.Header, request.Txn, request.Digest);
+            _afterAppend?.Invoke();
             wrote = true;
         }
         if (wrote) _log.Commit();

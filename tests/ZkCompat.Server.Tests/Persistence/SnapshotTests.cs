@@ -91,14 +91,20 @@ public sealed class SnapshotTests
 
     public enum Damage { FlipInTheMiddle, FlipInTheSeal, CutInHalf, BadMagic, Empty }
 
-    [TestCase(Damage.FlipInTheMiddle)]
-    [TestCase(Damage.FlipInTheSeal)]
-    [TestCase(Damage.CutInHalf)]
-    [TestCase(Damage.BadMagic)]
-    [TestCase(Damage.Empty)]
-    public void CorruptNewestSnapshotFallsBackToThePreviousOne(Damage damage)
+    [TestCase(Damage.FlipInTheMiddle, "")]
+    [TestCase(Damage.FlipInTheSeal, "")]
+    [TestCase(Damage.CutInHalf, "")]
+    [TestCase(Damage.BadMagic, "")]
+    [TestCase(Damage.Empty, "")]
+    [TestCase(Damage.FlipInTheMiddle, "gz")]
+    [TestCase(Damage.CutInHalf, "gz")]
+    [TestCase(Damage.FlipInTheSeal, "gz")]
+    [TestCase(Damage.FlipInTheMiddle, "snappy")]
+    [TestCase(Damage.CutInHalf, "snappy")]
+    [TestCase(Damage.FlipInTheSeal, "snappy")]
+    public void CorruptNewestSnapshotFallsBackToThePreviousOne(Damage damage, string compression)
     {
-        var options = Persist.Options(_dir.Path);
+        var options = Persist.Options(_dir.Path, properties: new() { [SnapshotCompressions.PropertyName] = compression });
         var script = new TxnScript();
         script.RandomWorkload(new Random(5), 300);
         using (var db = Persist.Open(options))
@@ -113,13 +119,13 @@ public sealed class SnapshotTests
             db.TxnLog.Commit();
         }
         string newest = DataDirFiles.SortByZxid(new DirectoryInfo(_dir.VersionDir), DataDirFiles.SnapshotPrefix, ascending: false)[0].FullName;
-        Assert.That(Path.GetFileName(newest), Is.Not.EqualTo("snapshot.0"));
+        Assert.That(Path.GetFileName(newest), Does.Not.StartWith("snapshot.0"));
         Spoil(newest, damage);
 
         using var restarted = Persist.Open(options);
         long zxid = restarted.LoadDataBase();
         Assert.That(zxid, Is.EqualTo(script.LastZxid));
-        Assert.That(restarted.LastRestore!.SnapshotFile, Does.EndWith("snapshot.0"));
+        Assert.That(restarted.LastRestore!.SnapshotFile, Does.EndWith("snapshot.0" + (compression == "" ? "" : "." + compression)));
         Assert.That(DataDirDump.Format(restarted.Tree, restarted.Sessions, zxid), Is.EqualTo(DataDirDump.Format(script.Tree, script.Sessions, zxid)));
     }
 
@@ -226,6 +232,20 @@ public sealed class SnapshotTests
         // Any mode reads any file: the extension decides.
         using var plain = Persist.Open(Persist.Options(_dir.Path));
         Assert.That(plain.LoadDataBase(), Is.EqualTo(0));
+    }
+
+    [Test]
+    public void HalfWrittenSnapshotIsNeitherLoadedNorKept()
+    {
+        var options = Persist.Options(_dir.Path);
+        using (var db = Persist.Open(options)) db.LoadDataBase();
+        string temp = SnapshotFile.TempPath(Path.Combine(_dir.VersionDir, "snapshot.7"));
+        File.WriteAllBytes(temp, [0, 0, 0, 1, (byte)'/', 0, 0, 0, 1, (byte)'/']);
+
+        using var db2 = Persist.Open(options);
+        Assert.That(db2.LoadDataBase(), Is.Zero);
+        Assert.That(db2.LastRestore!.SnapshotFile, Does.EndWith("snapshot.0"));
+        Assert.That(Directory.GetFiles(_dir.VersionDir).Select(Path.GetFileName), Is.EqualTo(new[] { "snapshot.0" }));
     }
 
     [TestCase("snapshot.1a", ExpectedResult = 0x1a)]
