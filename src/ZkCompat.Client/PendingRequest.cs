@@ -16,7 +16,7 @@ internal abstract class PendingRequest
 {
     private CancellationTokenRegistration _cancellation;
 
-    protected PendingRequest(OpCode op, IJuteRecord? request, string? path, int? xid)
+    protected PendingRequest(OpCode op, IJuteWritable? request, string? path, int? xid)
     {
         Op = op;
         Request = request;
@@ -25,7 +25,7 @@ internal abstract class PendingRequest
     }
 
     public OpCode Op { get; }
-    public IJuteRecord? Request { get; }
+    public IJuteWritable? Request { get; }
     public string? Path { get; }
 
     /// <summary>A special xid (ping, auth, setWatches) or one a protocol test asked for; null takes the next.</summary>
@@ -72,7 +72,7 @@ internal sealed class PendingRequest<T> : PendingRequest
     private readonly ErrorCode _defaultOn;
 
     /// <param name="defaultOn">An error code that means "no result" rather than failure (exists ⇒ NONODE).</param>
-    public PendingRequest(OpCode op, IJuteRecord? request, string? path, ReplyReader<T> read, int? xid = null, ErrorCode defaultOn = ErrorCode.Ok)
+    public PendingRequest(OpCode op, IJuteWritable? request, string? path, ReplyReader<T> read, int? xid = null, ErrorCode defaultOn = ErrorCode.Ok)
         : base(op, request, path, xid)
     {
         _read = read;

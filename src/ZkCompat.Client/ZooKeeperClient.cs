@@ -179,11 +179,11 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     /// <see cref="OpResult.ErrorResult"/> (0 before the failing op, its code, then RUNTIMEINCONSISTENCY).
     /// </summary>
     public Task<IReadOnlyList<OpResult>> MultiAsync(IEnumerable<Op> ops, CancellationToken ct = default) =>
-        Submit(new PendingRequest<IReadOnlyList<OpResult>>(OpCode.Multi, new MultiRequest(ops), null, MultiResponse.Read), ct);
+        Submit(new PendingRequest<IReadOnlyList<OpResult>>(OpCode.Multi, MultiRecords.Request(ops), null, MultiRecords.ReadResponse), ct);
 
     /// <summary>multiRead (22): getData / getChildren ops, each succeeding or failing on its own.</summary>
     public Task<IReadOnlyList<OpResult>> MultiReadAsync(IEnumerable<Op> ops, CancellationToken ct = default) =>
-        Submit(new PendingRequest<IReadOnlyList<OpResult>>(OpCode.MultiRead, new MultiRequest(ops), null, MultiResponse.Read), ct);
+        Submit(new PendingRequest<IReadOnlyList<OpResult>>(OpCode.MultiRead, MultiRecords.Request(ops), null, MultiRecords.ReadResponse), ct);
 
     /// <summary>whoAmI (107): one ClientInfo per auth id of this connection.</summary>
     public Task<List<ClientInfo>> WhoAmIAsync(CancellationToken ct = default) =>
