@@ -78,12 +78,13 @@ catch (System.Net.Sockets.SocketException e)
 await using (listener)
 {
     listener.Start();
-    try
+    var stopped = Task.Delay(Timeout.Infinite, stop.Token);
+    var first = await Task.WhenAny(stopped, server.Failure);
+    if (first == server.Failure)
     {
-        await Task.Delay(Timeout.Infinite, stop.Token);
-    }
-    catch (OperationCanceledException)
-    {
+        // A dead processor stage cannot be recovered in-process: exit so a supervisor restarts us.
+        log.LogCritical("Exiting after an unrecoverable error");
+        return 3;
     }
     log.LogInformation("Shutting down");
 }

@@ -33,6 +33,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     private readonly ConcurrentDictionary<long, IServerConnection> _connectionsBySession = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly TaskCompletionSource _failure = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _hzxid;
     private int _inProcess;
 
@@ -101,11 +102,14 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
 
     public IReadOnlyCollection<IServerConnection> Connections => ConnectionSource();
 
+    /// <summary>Completes (with the exception) if a processor stage dies: the server must stop, as Java's does.</summary>
+    public Task Failure => _failure.Task;
+
     public void Start()
     {
         var ct = _stopping.Token;
-        _loops.Add(Task.Run(() => _prep.RunAsync(ct), ct));
-        _loops.Add(Task.Run(() => _sync.RunAsync(ct), ct));
+        _loops.Add(Watch("PrepRequestProcessor", Task.Run(() => _prep.RunAsync(ct), ct)));
+        _loops.Add(Watch("SyncRequestProcessor", Task.Run(() => _sync.RunAsync(ct), ct)));
         _loops.Add(Task.Run(() => Sessions.RunAsync(ct), ct));
         var containers = new ContainerManager(this, _log);
         _loops.Add(Task.Run(() => containers.RunAsync(ct), ct));
@@ -244,6 +248,16 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         return rc;
     }
 
+    private Task Watch(string name, Task loop)
+    {
+        _ = loop.ContinueWith(t =>
+        {
+            LogStageFailed(name, t.Exception!.GetBaseException());
+            _failure.TrySetException(t.Exception!.GetBaseException());
+        }, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return loop;
+    }
+
     /// <summary>Called by Sync after each append: roll the log and snapshot in the background when due.</summary>
     private void MaybeSnapshot()
     {
@@ -294,6 +308,9 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         else _txnLog.Dispose();
         _stopping.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Severe unrecoverable error, from thread : {Stage}")]
+    private partial void LogStageFailed(string stage, Exception e);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Severe unrecoverable error, from thread : Snapshot Thread")]
     private partial void LogSnapshotFailed(Exception e);

@@ -202,8 +202,9 @@ public sealed partial class FinalRequestProcessor(ZooKeeperServer zks, ILogger l
             err = e.Code;
             rsp = null;
         }
-        catch (Exception e) when (e is JuteException or InvalidCastException or ArgumentException or NullReferenceException or InvalidOperationException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Java answers anything else that goes wrong with MARSHALLINGERROR and carries on.
             LogFailed(request, e);
             err = ErrorCode.MarshallingError;
             rsp = null;

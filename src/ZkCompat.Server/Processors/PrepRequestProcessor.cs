@@ -123,7 +123,7 @@ public sealed partial class PrepRequestProcessor
             if ((int)e.Code <= (int)ErrorCode.ApiError) LogUserError(request, e.Path, e.Message);
             request.Exception = e;
         }
-        catch (Exception e) when (e is JuteException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // Java answers a request it cannot decode with MARSHALLINGERROR.
             LogMarshallingError(request, e);
