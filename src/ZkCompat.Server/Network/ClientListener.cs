@@ -54,8 +54,14 @@ public sealed partial class ClientListener : IAsyncDisposable
             {
                 socket = await _listener.AcceptAsync(ct).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
+                // Shutting down: the listening socket is gone.
+                return;
+            }
+            catch (SocketException e) when (ct.IsCancellationRequested)
+            {
+                _ = e;
                 return;
             }
             catch (SocketException e)
