@@ -48,6 +48,18 @@ public sealed class JavaZooKeeperServer : ZooKeeperProcessBase
         return StartAsync(ServerKind.Java, configure, (cfg, dir) => new JavaZooKeeperServer(cfg, dir, java, classpath), cancellationToken);
     }
 
+    /// <summary>
+    /// Serves the existing <paramref name="dataDir"/> (not deleted on dispose) on <paramref name="clientPort"/>
+    /// (0: a free one), e.g. a data directory another server wrote.
+    /// </summary>
+    public static Task<JavaZooKeeperServer> StartOnAsync(string dataDir, int clientPort, Action<ZooCfg>? configure = null,
+        CancellationToken cancellationToken = default)
+    {
+        string java = JavaEnvironment.Default.Java;
+        string classpath = DebianFiles.Classpath(Jars);
+        return StartAsync(ServerKind.Java, configure, (cfg, dir) => new JavaZooKeeperServer(cfg, dir, java, classpath), dataDir, clientPort, cancellationToken);
+    }
+
     protected override ChildProcess Launch() =>
         ChildProcess.Start(_java, [.. JvmOptions, "-cp", _classpath, MainClass, ConfigPath],
             new ChildProcessOptions { WorkingDirectory = TempDir });

@@ -33,6 +33,18 @@ public sealed class ZkCompatServerProcess : ZooKeeperProcessBase
         return StartAsync(ServerKind.ZkCompat, configure, (cfg, dir) => new ZkCompatServerProcess(cfg, dir, dotnet, dll), cancellationToken);
     }
 
+    /// <summary>
+    /// Serves the existing <paramref name="dataDir"/> (not deleted on dispose) on <paramref name="clientPort"/>
+    /// (0: a free one), e.g. a data directory another server wrote.
+    /// </summary>
+    public static Task<ZkCompatServerProcess> StartOnAsync(string dataDir, int clientPort, Action<ZooCfg>? configure = null,
+        CancellationToken cancellationToken = default)
+    {
+        string dll = LocateDll();
+        string dotnet = LocateDotnet();
+        return StartAsync(ServerKind.ZkCompat, configure, (cfg, dir) => new ZkCompatServerProcess(cfg, dir, dotnet, dll), dataDir, clientPort, cancellationToken);
+    }
+
     protected override ChildProcess Launch() =>
         ChildProcess.Start(_dotnet, [_dll, ConfigPath], new ChildProcessOptions
         {
