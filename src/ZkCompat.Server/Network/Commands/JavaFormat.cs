@@ -90,9 +90,11 @@ public static class JavaFormat
     /// zone abbreviations, so zones other than UTC/GMT print as <c>GMT+hh:mm</c>, which Java itself
     /// prints for zones without one.
     /// </summary>
-    public static string Date(DateTimeOffset instant)
+    public static string Date(DateTimeOffset instant) => Date(instant, TimeZoneInfo.Local);
+
+    /// <summary><c>Date.toString</c> in the given zone (the server uses the local one).</summary>
+    public static string Date(DateTimeOffset instant, TimeZoneInfo zone)
     {
-        var zone = TimeZoneInfo.Local;
         var local = TimeZoneInfo.ConvertTime(instant, zone);
         var sb = new StringBuilder();
         sb.Append(local.ToString("ddd MMM dd HH:mm:ss", CultureInfo.InvariantCulture)).Append(' ');
