@@ -23,8 +23,6 @@ public abstract class ClientTestBase
     /// <summary>Watchdog: a test still running after this has its clients aborted, so it fails instead of hanging.</summary>
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
 
-    private static readonly TimeSpan ServingTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly Dictionary<ServerKind, Task<IZooKeeperProcess>> _servers = [];
     private readonly List<ZooKeeperClient> _clients = [];
@@ -45,34 +43,8 @@ public abstract class ClientTestBase
         }
     }
 
-    /// <summary>
-    /// Starts the server and waits until it accepts a session. Java answers <c>ruok</c> (the rig's
-    /// readiness check) before its ZooKeeperServer runs, and closes client connections until then;
-    /// this client has no reconnect, so the first test would fail without this wait.
-    /// </summary>
-    private async Task<IZooKeeperProcess> StartServingAsync(ServerKind kind)
-    {
-        var server = await ZooKeeperProcesses.StartAsync(kind, Configure);
-        var deadline = DateTime.UtcNow + ServingTimeout;
-        while (true)
-        {
-            try
-            {
-                await using var probe = await ZooKeeperClient.ConnectAsync(server.ConnectString);
-                return server;
-            }
-            catch (KeeperException e) when (e.Code == ErrorCode.ConnectionLoss && DateTime.UtcNow < deadline)
-            {
-                // Polling an external process, not ordering test steps: a short pause between probes.
-                await Task.Delay(ProbeInterval);
-            }
-            catch
-            {
-                await server.DisposeAsync();
-                throw;
-            }
-        }
-    }
+    /// <summary>The rig's start waits until the server serves sessions (srvr answers), for Java too.</summary>
+    private Task<IZooKeeperProcess> StartServingAsync(ServerKind kind) => ZooKeeperProcesses.StartAsync(kind, Configure);
 
     /// <summary>A client on the fixture's server of <paramref name="kind"/>, closed after the test.</summary>
     protected async Task<ZooKeeperClient> ConnectAsync(ServerKind kind, ZooKeeperClientOptions? options = null)

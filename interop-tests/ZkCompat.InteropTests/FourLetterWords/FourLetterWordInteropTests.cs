@@ -183,7 +183,6 @@ public class FourLetterWordInteropTests
     private static async Task<Answer> ScenarioAsync(IZooKeeperProcess server, string word)
     {
         using var cts = new CancellationTokenSource(Timeout);
-        await WaitUntilServingAsync(server, cts.Token);
         var options = new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(30) };
         await using var a = await ZooKeeperClient.ConnectAsync(server.ConnectString, options, cts.Token);
         await using var b = await ZooKeeperClient.ConnectAsync(server.ConnectString, options, cts.Token);
@@ -195,19 +194,6 @@ public class FourLetterWordInteropTests
         await b.GetDataAsync("/fl", watch: true, ct: cts.Token);
         string text = await SendAsync(server.Port, Encoding.ASCII.GetBytes(word));
         return new Answer(text, server.DataDir, server.Port);
-    }
-
-    /// <summary>
-    /// Java answers ruok (the rig's readiness probe) before its ZooKeeperServer runs, and closes
-    /// session connections until it does; srvr says "not currently serving" until then.
-    /// </summary>
-    private static async Task WaitUntilServingAsync(IZooKeeperProcess server, CancellationToken ct)
-    {
-        while (!(await server.FourLetterWordAsync("srvr", ct)).StartsWith("Zookeeper version:", StringComparison.Ordinal))
-        {
-            // Polling another process: there is nothing to await but time.
-            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
-        }
     }
 
     /// <summary>Raw bytes on a fresh connection; everything the server sends until it closes.</summary>
