@@ -47,7 +47,7 @@ public sealed class AclCache
                 _longKeyMap[reference] = copy;
                 _aclKeyMap[copy] = reference;
             }
-            AddUsageLocked(reference);
+            AddUsageLocked(reference, 1);
             return reference;
         }
     }
@@ -69,7 +69,14 @@ public sealed class AclCache
     public void AddUsage(long aclRef)
     {
         if (aclRef == OpenUnsafeAclId) return;
-        lock (_sync) AddUsageLocked(aclRef);
+        lock (_sync) AddUsageLocked(aclRef, 1);
+    }
+
+    /// <summary>Counts <paramref name="nodes"/> more nodes using <paramref name="aclRef"/> (a snapshot load's tally).</summary>
+    public void AddUsage(long aclRef, long nodes)
+    {
+        if (aclRef == OpenUnsafeAclId || nodes <= 0) return;
+        lock (_sync) AddUsageLocked(aclRef, nodes);
     }
 
     /// <summary>Counts one node fewer; the entry goes when none is left. Unknown references are ignored.</summary>
@@ -170,10 +177,10 @@ public sealed class AclCache
     // int perms + two ustring lengths.
     private const int MinAclSize = 12;
 
-    private void AddUsageLocked(long aclRef)
+    private void AddUsageLocked(long aclRef, long nodes)
     {
         if (!_longKeyMap.ContainsKey(aclRef)) return;
-        _referenceCounter[aclRef] = _referenceCounter.GetValueOrDefault(aclRef) + 1;
+        _referenceCounter[aclRef] = _referenceCounter.GetValueOrDefault(aclRef) + nodes;
     }
 
     private static ReadOnlyCollection<ACL> Copy(IReadOnlyList<ACL> acls)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using ZkCompat.Jute;
 
 namespace ZkCompat.Server.Persistence;
 
@@ -57,40 +58,108 @@ internal sealed class ChecksummedStreamWriter : IBufferWriter<byte>
     }
 }
 
-/// <summary>Reads a whole stream into a chain of fixed-size segments (no 2 GiB array limit).</summary>
-internal static class SequenceReading
+/// <summary>
+/// A window over a snapshot stream that is read in 1 MiB pieces as parsing needs them, so a load
+/// holds at most a piece or so of the file, not all of it. Keeps the running Adler-32 of the bytes
+/// consumed (the seals' checksum).
+/// </summary>
+internal sealed class SnapshotInputWindow
 {
-    private const int SegmentSize = 1024 * 1024;
+    private const int ChunkSize = 1024 * 1024;
+    private readonly Stream _stream;
+    private readonly Func<Exception, Exception> _onStreamError;
+    private byte[] _buffer = new byte[ChunkSize];
+    private int _start;
+    private int _end;
+    private int _checksummed;
+    private long _dropped;
+    private Adler32 _checksum;
 
-    public static ReadOnlySequence<byte> ReadAll(Stream stream)
+    /// <param name="onStreamError">Turns a decoding failure of the stream into the exception to throw.</param>
+    public SnapshotInputWindow(Stream stream, Func<Exception, Exception> onStreamError)
     {
-        Segment? first = null, last = null;
+        _stream = stream;
+        _onStreamError = onStreamError;
+    }
+
+    /// <summary>True once the stream has nothing more: a short read then is a truncated file.</summary>
+    public bool AtEnd { get; private set; }
+
+    /// <summary>Bytes consumed since the start of the stream.</summary>
+    public long Consumed => _dropped + _start;
+
+    public ReadOnlyMemory<byte> Unread => _buffer.AsMemory(_start, _end - _start);
+
+    public void Advance(long count) => _start += checked((int)count);
+
+    /// <summary>Adler-32 of every byte consumed so far.</summary>
+    public long Checksum()
+    {
+        _checksum.Update(_buffer.AsSpan(_checksummed, _start - _checksummed));
+        _checksummed = _start;
+        return _checksum.Value;
+    }
+
+    /// <summary>Parses one value, reading more of the stream (and retrying) while the window is too short for it.</summary>
+    public T Parse<T>(JuteRead<T> read, JuteLimits limits)
+    {
         while (true)
         {
-            var chunk = new byte[SegmentSize];
-            int n = stream.ReadAtLeast(chunk, SegmentSize, throwOnEndOfStream: false);
-            if (n == 0) break;
-            var memory = chunk.AsMemory(0, n);
-            if (last is null) first = last = new Segment(memory, 0);
-            else last = last.Append(memory);
-            if (n < SegmentSize) break;
+            var reader = new JuteReader(Unread, limits);
+            try
+            {
+                T value = read(ref reader);
+                Advance(reader.Consumed);
+                return value;
+            }
+            catch (JuteEndOfStreamException) when (!AtEnd)
+            {
+                Fill();
+            }
         }
-        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
     }
 
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    /// <summary>Reads until at least <paramref name="count"/> bytes are unread or the stream ends.</summary>
+    public void EnsureUnread(int count)
     {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
+        while (_end - _start < count && !AtEnd) Fill();
+    }
 
-        public Segment Append(ReadOnlyMemory<byte> memory)
+    /// <summary>
+    /// Reads more of the stream: drops the consumed bytes (after checksumming them) and, when the
+    /// unread part already fills the buffer, doubles it.
+    /// </summary>
+    public void Fill()
+    {
+        if (AtEnd) return;
+        Checksum();
+        int unread = _end - _start;
+        if (unread == _buffer.Length)
         {
-            var next = new Segment(memory, RunningIndex + Memory.Length);
-            Next = next;
-            return next;
+            Array.Resize(ref _buffer, checked(_buffer.Length * 2));
         }
+        else if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, unread);
+        }
+        _dropped += _start;
+        _start = _checksummed = 0;
+        _end = unread;
+
+        int space = _buffer.Length - _end;
+        int n;
+        try
+        {
+            n = _stream.ReadAtLeast(_buffer.AsSpan(_end, space), space, throwOnEndOfStream: false);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or IndexOutOfRangeException)
+        {
+            throw _onStreamError(e);
+        }
+        _end += n;
+        if (n < space) AtEnd = true;
     }
 }
+
+/// <summary>Reads one value off a <see cref="JuteReader"/>.</summary>
+internal delegate T JuteRead<T>(ref JuteReader reader);

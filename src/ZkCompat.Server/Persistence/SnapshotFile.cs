@@ -113,55 +113,60 @@ public static class SnapshotFile
     {
         long snapZxid = DataDirFiles.GetZxidFromName(file.Name, DataDirFiles.SnapshotPrefix);
         var mode = SnapshotCompressions.FromFileName(file.Name);
-        ReadOnlySequence<byte> content;
+        Stream stream;
         try
         {
-            using var stream = SnapshotCompressions.OpenRead(file.OpenRead(), mode);
-            content = SequenceReading.ReadAll(stream);
+            stream = SnapshotCompressions.OpenRead(file.OpenRead(), mode);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or IndexOutOfRangeException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
         {
-            throw new CorruptDataException(file.FullName, 0, $"cannot decode {mode} snapshot stream: {e.Message}", e);
+            throw CannotDecode(file, mode, e);
         }
 
-        var reader = new JuteReader(content, limits);
-        try
+        // Streamed: the file is parsed as it is read, never held whole.
+        using (stream)
         {
-            var header = FileHeader.Deserialize(ref reader);
-            if (header.Magic != Magic)
-                throw new CorruptDataException(file.FullName, 0, $"mismatching magic headers {header.Magic} != {Magic}");
-            int count = reader.ReadInt();
-            for (; count > 0; count--)
+            var input = new SnapshotInputWindow(stream, e => CannotDecode(file, mode, e));
+            try
             {
-                long id = reader.ReadLong();
-                sessions[id] = reader.ReadInt();
-            }
-            tree.Deserialize(ref reader);
+                var header = input.Parse(FileHeader.Deserialize, limits);
+                if (header.Magic != Magic)
+                    throw new CorruptDataException(file.FullName, 0, $"mismatching magic headers {header.Magic} != {Magic}");
+                int count = input.Parse(static (ref JuteReader r) => r.ReadInt(), limits);
+                for (; count > 0; count--)
+                {
+                    var (id, timeout) = input.Parse(static (ref JuteReader r) => (r.ReadLong(), r.ReadInt()), limits);
+                    sessions[id] = timeout;
+                }
+                input.Parse((ref JuteReader r) =>
+                {
+                    tree.Acls.Deserialize(ref r);
+                    return true;
+                }, limits);
+                ReadNodes(input, tree.BeginNodeLoad(), limits);
 
-            var checksum = new Adler32();
-            long sealed1 = reader.Consumed;
-            checksum.Update(content.Slice(0, sealed1));
-            CheckSeal(ref reader, checksum.Value, file);
-
-            if (tree.DigestEnabled && TryReadZxidDigest(ref reader, out var digest))
-            {
-                checksum.Update(content.Slice(sealed1, reader.Consumed - sealed1));
-                CheckSeal(ref reader, checksum.Value, file);
-                // An empty digest, or one older than the file's zxid (a new leader's epoch snapshot), is not compared.
-                tree.DigestFromLoadedSnapshot = digest.Zxid > 0 && digest.Zxid >= snapZxid ? digest : null;
+                CheckSeal(input, limits, file);
+                // Java takes a missing digest section as "an older snapshot without one", so look at all that is left of a short file.
+                input.EnsureUnread(64);
+                if (tree.DigestEnabled && input.Parse(static (ref JuteReader r) => (TryReadZxidDigest(ref r, out var d), d), limits) is (true, var digest))
+                {
+                    CheckSeal(input, limits, file);
+                    // An empty digest, or one older than the file's zxid (a new leader's epoch snapshot), is not compared.
+                    tree.DigestFromLoadedSnapshot = digest.Zxid > 0 && digest.Zxid >= snapZxid ? digest : null;
+                }
+                else
+                {
+                    tree.DigestFromLoadedSnapshot = null;
+                }
             }
-            else
+            catch (CorruptDataException)
             {
-                tree.DigestFromLoadedSnapshot = null;
+                throw;
             }
-        }
-        catch (CorruptDataException)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or FormatException)
-        {
-            throw new CorruptDataException(file.FullName, reader.Consumed, e.Message, e);
+            catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or FormatException)
+            {
+                throw new CorruptDataException(file.FullName, input.Consumed, e.Message, e);
+            }
         }
 
         tree.LastProcessedZxid = snapZxid;
@@ -170,11 +175,42 @@ public static class SnapshotFile
         return snapZxid;
     }
 
-    private static void CheckSeal(ref JuteReader reader, long expected, FileInfo file)
+    private static CorruptDataException CannotDecode(FileInfo file, SnapshotCompression mode, Exception e) =>
+        new(file.FullName, 0, $"cannot decode {mode} snapshot stream: {e.Message}", e);
+
+    // Node after node off the window; a node cut by the window's end is read again after a refill.
+    private static void ReadNodes(SnapshotInputWindow input, DataTree.SnapshotNodeLoader loader, JuteLimits limits)
     {
-        long offset = reader.Consumed;
-        long stored = reader.ReadLong();
-        reader.ReadUString();
+        bool more = true;
+        while (more)
+        {
+            var reader = new JuteReader(input.Unread, limits);
+            long complete = 0;
+            try
+            {
+                while ((more = loader.ReadNode(ref reader))) complete = reader.Consumed;
+                complete = reader.Consumed;
+            }
+            catch (JuteEndOfStreamException) when (!input.AtEnd)
+            {
+                more = true;
+            }
+            input.Advance(complete);
+            if (more) input.Fill();
+        }
+        loader.Complete();
+    }
+
+    private static void CheckSeal(SnapshotInputWindow input, JuteLimits limits, FileInfo file)
+    {
+        long offset = input.Consumed;
+        long expected = input.Checksum();
+        long stored = input.Parse(static (ref JuteReader r) =>
+        {
+            long value = r.ReadLong();
+            r.ReadUString();
+            return value;
+        }, limits);
         if (stored != expected)
             throw new CorruptDataException(file.FullName, offset,
                 $"CRC corruption: stored Adler-32 {stored:x}, computed {expected:x}");
