@@ -1,3 +1,4 @@
+using ZkCompat.TestSupport;
 using System.Text;
 using NUnit.Framework;
 using NUnit.Framework.Interfaces;

@@ -1,3 +1,4 @@
+using ZkCompat.TestSupport;
 using NUnit.Framework;
 using ZkCompat.Client;
 using ZkCompat.InteropTests.Servers;

@@ -165,7 +165,10 @@ public sealed partial class ZkDatabase : IDisposable
     /// </summary>
     public FileInfo TakeSnapshot(bool fsync = true)
     {
-        _snapshotRunning.Wait();
+        // Only called when no background snapshot can be running (startup, shutdown, tools):
+        // a running one is a caller bug, not something to block a thread on.
+        if (!_snapshotRunning.Wait(0))
+            throw new InvalidOperationException("a background snapshot is running; use TakeSnapshotAsync");
         try
         {
             return TakeSnapshotCore(SessionsWithTimeouts, fsync);

@@ -1,9 +1,9 @@
+using ZkCompat.TestSupport;
 using System.Text.RegularExpressions;
 using ZkCompat.Client;
 using ZkCompat.Protocol;
 using ZkCompat.Protocol.Data;
 using ZkCompat.Server.Network.Commands;
-using ZkCompat.Server.Tests.Sessions;
 using static ZkCompat.Server.Tests.FourLetterWords.FourLetterWordHarness;
 
 namespace ZkCompat.Server.Tests.FourLetterWords;

@@ -1,6 +1,6 @@
+using ZkCompat.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZkCompat.Server.Persistence;
-using ZkCompat.Server.Tests.Sessions;
 
 namespace ZkCompat.Server.Tests.Persistence;
 

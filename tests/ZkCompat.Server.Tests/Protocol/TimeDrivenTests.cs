@@ -1,10 +1,10 @@
+using ZkCompat.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZkCompat.Client;
 using ZkCompat.Protocol;
 using ZkCompat.Protocol.Data;
 using ZkCompat.Server.Config;
 using ZkCompat.Server.Processors;
-using ZkCompat.Server.Tests.Sessions;
 
 namespace ZkCompat.Server.Tests.Protocol;
 

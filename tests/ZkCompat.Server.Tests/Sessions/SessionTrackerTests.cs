@@ -1,3 +1,4 @@
+using ZkCompat.TestSupport;
 using NUnit.Framework;
 using ZkCompat.Protocol;
 using ZkCompat.Server.Sessions;
