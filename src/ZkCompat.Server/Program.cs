@@ -63,6 +63,9 @@ catch (Exception e) when (e is IOException or CorruptDataException or Unauthoriz
     database.Dispose();
     return 1;
 }
+if (options.IsDistributed)
+    return await RunQuorumPeerAsync(options, database, address, loggers, log, stop.Token);
+
 await using var server = new ZooKeeperServer(options, database, TimeProvider.System, loggers);
 server.Start();
 ClientListener listener;
@@ -89,3 +92,45 @@ await using (listener)
     log.LogInformation("Shutting down");
 }
 return 0;
+
+// QuorumPeerMain: the election port, the quorum peer's role loop, and a client port that follows the role.
+static async Task<int> RunQuorumPeerAsync(ServerOptions options, ZkDatabase database, IPAddress address, ILoggerFactory loggers, ILogger log, CancellationToken stop)
+{
+    using var _ = database;
+    var network = new ZkCompat.Server.Quorum.Transport.TcpPeerNetwork();
+    await using var election = ZkCompat.Server.Quorum.Election.ElectionDriver.Create(options, network, TimeProvider.System, loggers);
+    var peer = new ZkCompat.Server.Quorum.Peer.QuorumPeer(options, database, network,
+        new ZkCompat.Server.Quorum.Peer.DriverElection(election), TimeProvider.System, loggers);
+    int port = options.ClientPort != 0 ? options.ClientPort : options.Self?.ClientPort ?? 2181;
+    ClientListener listener;
+    try
+    {
+        listener = new ClientListener(() => peer.Serving, options, new IPEndPoint(address, port), loggers);
+    }
+    catch (System.Net.Sockets.SocketException e)
+    {
+        log.LogError("Unable to bind the client port {Port}: {Reason}", port, e.Message);
+        return 1;
+    }
+    await using (listener)
+    {
+        peer.ServingChanged = (old, now) =>
+        {
+            if (old is not null) listener.CloseConnectionsOf(old);
+            if (now is not null) now.ConnectionSource = () => listener.ConnectionsOf(now);
+        };
+        listener.Start();
+        election.Start();
+        try
+        {
+            await peer.RunAsync(stop);
+        }
+        catch (Exception e) when (e is IOException or CorruptDataException)
+        {
+            log.LogCritical(e, "Exiting: the database cannot be brought in line");
+            return 3;
+        }
+        log.LogInformation("Shutting down");
+    }
+    return 0;
+}

@@ -27,8 +27,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
 
     private readonly ILogger _log;
     private readonly ITxnLog _txnLog;
-    private readonly PrepRequestProcessor _prep;
-    private readonly SyncRequestProcessor _sync;
+    private readonly IRequestChain _chain;
     private readonly FinalRequestProcessor _final;
     private readonly ConcurrentDictionary<long, IServerConnection> _connectionsBySession = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -38,19 +37,20 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     private int _inProcess;
 
     /// <summary>A server on a loaded database: the tree, sessions and log come from the dataDir.</summary>
-    public ZooKeeperServer(ServerOptions options, ZkDatabase database, TimeProvider time, ILoggerFactory loggers)
-        : this(options, database.TxnLog, time, loggers, database)
+    public ZooKeeperServer(ServerOptions options, ZkDatabase database, TimeProvider time, ILoggerFactory loggers, ServerRole? role = null)
+        : this(options, database.TxnLog, time, loggers, database, role)
     {
     }
 
     /// <summary>A server whose log is only <paramref name="txnLog"/> (in-memory in tests).</summary>
     public ZooKeeperServer(ServerOptions options, ITxnLog txnLog, TimeProvider time, ILoggerFactory loggers)
-        : this(options, txnLog, time, loggers, null)
+        : this(options, txnLog, time, loggers, null, null)
     {
     }
 
-    private ZooKeeperServer(ServerOptions options, ITxnLog txnLog, TimeProvider time, ILoggerFactory loggers, ZkDatabase? database)
+    private ZooKeeperServer(ServerOptions options, ITxnLog txnLog, TimeProvider time, ILoggerFactory loggers, ZkDatabase? database, ServerRole? role)
     {
+        Role = role ?? ServerRole.Standalone;
         Database = database;
         Options = options;
         Time = time;
@@ -64,15 +64,25 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         if (database is not null)
             foreach (var (id, timeout) in database.Sessions) Sessions.TrackSession(id, timeout);
         _hzxid = Tree.LastProcessedZxid;
+        if (Role.InitialZxid is { } initial) _hzxid = initial;
         _final = new FinalRequestProcessor(this, loggers.CreateLogger("ZkCompat.Server.FinalRequestProcessor"));
-        int capacity = Math.Max(1, options.GlobalOutstandingLimit);
-        _sync = new SyncRequestProcessor(txnLog, capacity, _final.ProcessRequest, database is null ? null : MaybeSnapshot);
-        _prep = new PrepRequestProcessor(this, capacity, r => _sync.EnqueueAsync(r, _stopping.Token),
-            loggers.CreateLogger("ZkCompat.Server.PrepRequestProcessor"));
+        _chain = Role.Chain?.Invoke(this, loggers, _stopping.Token) ?? new StandaloneRequestChain(this, loggers, _stopping.Token);
         StartTime = time.GetUtcNow();
     }
 
     public ServerOptions Options { get; }
+
+    /// <summary>How this server is wired into its ensemble (standalone, leader, follower, observer).</summary>
+    public ServerRole Role { get; }
+
+    /// <summary>Java's <c>ServerStats.getServerState</c>: Mode in srvr/stat, zk_server_state in mntr.</summary>
+    public string ServerState => Role.State;
+
+    /// <summary>The log the chain appends to (the database's, or an in-memory one in tests).</summary>
+    public ITxnLog TxnLog => _txnLog;
+
+    /// <summary>The last stage; role chains hand it committed requests, one thread at a time.</summary>
+    public FinalRequestProcessor Final => _final;
 
     /// <summary>The on-disk database, or null for a server that keeps its log in memory.</summary>
     public ZkDatabase? Database { get; }
@@ -89,6 +99,9 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     public long Zxid => Interlocked.Read(ref _hzxid);
 
     public long NextZxid() => Interlocked.Increment(ref _hzxid);
+
+    /// <summary>A request that leaves the chain without reaching Final (a learner's sync) still stops counting.</summary>
+    public void RequestDropped() => Interlocked.Decrement(ref _inProcess);
 
     public int InProcess => Volatile.Read(ref _inProcess);
 
@@ -108,11 +121,20 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     public void Start()
     {
         var ct = _stopping.Token;
-        _loops.Add(Watch("PrepRequestProcessor", Task.Run(() => _prep.RunAsync(ct), ct)));
-        _loops.Add(Watch("SyncRequestProcessor", Task.Run(() => _sync.RunAsync(ct), ct)));
-        _loops.Add(Task.Run(() => Sessions.RunAsync(ct), ct));
-        var containers = new ContainerManager(this, _log);
-        _loops.Add(Task.Run(() => containers.RunAsync(ct), ct));
+        _chain.Start((name, loop) =>
+        {
+            var task = Watch(name, Task.Run(loop, ct));
+            _loops.Add(task);
+            return task;
+        }, ct);
+        // Only the leader (or a standalone server) expires sessions and reaps containers: learners
+        // would create txns the leader makes anyway.
+        if (Role.ExpiresSessions)
+        {
+            _loops.Add(Task.Run(() => Sessions.RunAsync(ct), ct));
+            var containers = new ContainerManager(this, _log);
+            _loops.Add(Task.Run(() => containers.RunAsync(ct), ct));
+        }
         if (Database is { } db) _loops.Add(Task.Run(() => db.RunAutopurgeAsync(ct), ct));
         LogStarted(Options.TickTime, Options.EffectiveMinSessionTimeout, Options.EffectiveMaxSessionTimeout);
     }
@@ -126,10 +148,14 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     {
         // Java's touch(cnxn): any packet keeps the session alive; a request of a session this
         // server does not know (or that is closing) is dropped without a reply.
-        if (request.Connection is { } cnxn && !Sessions.TouchSession(request.SessionId, cnxn.SessionTimeout))
+        if (request.Connection is { } cnxn)
         {
-            LogDroppedRequest(request);
-            return;
+            if (!Sessions.TouchSession(request.SessionId, cnxn.SessionTimeout))
+            {
+                LogDroppedRequest(request);
+                return;
+            }
+            Role.Touched?.Invoke(request.SessionId, cnxn.SessionTimeout);
         }
         if (!IsValidOpCode(request.Type))
         {
@@ -140,7 +166,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
             return;
         }
         Interlocked.Increment(ref _inProcess);
-        await _prep.EnqueueAsync(request, ct).ConfigureAwait(false);
+        await _chain.EnqueueAsync(request, ct).ConfigureAwait(false);
     }
 
     /// <summary>Java's <c>Request.isValid</c>: the opcodes a client may send.</summary>
@@ -192,7 +218,11 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
             FinishSessionInit(cnxn, valid: false);
             return true;
         }
-        bool valid = Sessions.TouchSession(sessionId, timeout);
+        bool valid = Role.Revalidate is { } revalidate
+            ? await revalidate(sessionId, timeout, ct).ConfigureAwait(false)
+            : Sessions.TouchSession(sessionId, timeout);
+        // The leader vouched for it; this server may not have applied its createSession yet.
+        if (valid && Role.Revalidate is not null) Sessions.TrackSession(sessionId, timeout);
         if (valid)
         {
             Sessions.SetOwner(sessionId, cnxn);
@@ -224,7 +254,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     /// <summary>Applies a request's txn (Final's first step; Java's <c>processTxn</c>).</summary>
     public ProcessTxnResult? ApplyRequest(Request request)
     {
-        Interlocked.Decrement(ref _inProcess);
+        if (!request.FromLeader) Interlocked.Decrement(ref _inProcess);
         if (request.Header is not { } header) return null;
         Debug.Assert(header.Zxid > Tree.LastProcessedZxid || header.Zxid == 0, "zxids are applied in increasing order");
         var rc = Tree.ProcessTxn(header, request.Txn, request.Digest);
@@ -245,6 +275,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
                 break;
         }
         Outstanding.RetireUpTo(header.Zxid);
+        Role.Applied?.Invoke(request);
         return rc;
     }
 
@@ -259,7 +290,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     }
 
     /// <summary>Called by Sync after each append: roll the log and snapshot in the background when due.</summary>
-    private void MaybeSnapshot()
+    public void MaybeSnapshot()
     {
         if (Database is { } db && db.ShouldSnapshot() && db.RollLogAndStartSnapshot() is { } snapshot)
             _ = snapshot.ContinueWith(t => LogSnapshotFailed(t.Exception!), TaskContinuationOptions.OnlyOnFaulted);
@@ -280,13 +311,25 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         _ = SubmitInternalAsync(request);
     }
 
+    /// <summary>A learner's forwarded request (Java's <c>submitLearnerRequest</c>): no session touch, no reply here.</summary>
+    public async ValueTask SubmitLearnerRequestAsync(Request request, CancellationToken ct)
+    {
+        if (!IsValidOpCode(request.Type))
+        {
+            LogUnknownPacket((int)request.Type);
+            return;
+        }
+        Interlocked.Increment(ref _inProcess);
+        await _chain.EnqueueAsync(request, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Requests from the server itself (expiry, container reaping) skip the session touch.</summary>
     public async Task SubmitInternalAsync(Request request)
     {
         try
         {
             Interlocked.Increment(ref _inProcess);
-            await _prep.EnqueueAsync(request, _stopping.Token).ConfigureAwait(false);
+            await _chain.EnqueueAsync(request, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -295,7 +338,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _prep.Complete();
+        _chain.Complete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -304,8 +347,15 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        if (Database is not null) Database.Dispose();
-        else _txnLog.Dispose();
+        // A quorum peer's database outlives each role's server; a standalone server owns its own.
+        if (Database is not null)
+        {
+            if (ReferenceEquals(Role, ServerRole.Standalone)) Database.Dispose();
+        }
+        else
+        {
+            _txnLog.Dispose();
+        }
         _stopping.Dispose();
     }
 

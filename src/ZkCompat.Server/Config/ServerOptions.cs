@@ -124,6 +124,15 @@ public sealed record ServerOptions
     /// <summary><c>zookeeper.globalOutstandingLimit</c>: stop reading clients beyond this many queued requests.</summary>
     public int GlobalOutstandingLimit { get; init; } = 1000;
 
+    /// <summary><c>zookeeper.forceSnapshotSync</c>: the leader syncs every learner with SNAP.</summary>
+    public bool ForceSnapshotSync { get; init; }
+
+    /// <summary><c>zookeeper.fastleader.minNotificationInterval</c> (ms).</summary>
+    public int MinNotificationIntervalMs { get; init; } = 200;
+
+    /// <summary><c>zookeeper.fastleader.maxNotificationInterval</c> (ms).</summary>
+    public int MaxNotificationIntervalMs { get; init; } = 60000;
+
     /// <summary><c>readonlymode.enabled</c>.</summary>
     public bool ReadOnlyModeEnabled { get; init; }
 

@@ -28,6 +28,7 @@ internal static class SystemPropertySettings
         "zookeeper.admin.enableServer", "zookeeper.admin.serverAddress", "zookeeper.admin.serverPort",
         "zookeeper.admin.commandURL", "zookeeper.admin.idleTimeout", "zookeeper.multiAddress.enabled",
         "zookeeper.multiAddress.reachabilityCheckEnabled", "zookeeper.multiAddress.reachabilityCheckTimeoutMs",
+        "zookeeper.forceSnapshotSync", "zookeeper.fastleader.minNotificationInterval", "zookeeper.fastleader.maxNotificationInterval",
     };
 
     /// <summary>Whether the server reads this property (zoo.cfg keys mapping elsewhere are "unknown").</summary>
@@ -108,6 +109,9 @@ internal static class SystemPropertySettings
             AdminServerPort = GetInt("zookeeper.admin.serverPort", 8080),
             AdminCommandUrl = Get("zookeeper.admin.commandURL") ?? "/commands",
             AdminIdleTimeoutMs = GetInt("zookeeper.admin.idleTimeout", 30000),
+            ForceSnapshotSync = JavaText.ParseBoolean(Get("zookeeper.forceSnapshotSync")),
+            MinNotificationIntervalMs = GetInt("zookeeper.fastleader.minNotificationInterval", 200),
+            MaxNotificationIntervalMs = GetInt("zookeeper.fastleader.maxNotificationInterval", 60000),
         };
 
         if (extendedTypes && o.SessionTrackerServerId > ServerOptions.MaxExtendedServerId)

@@ -148,22 +148,33 @@ public sealed class AclCache
     {
         int count = reader.ReadInt();
         var loaded = new List<KeyValuePair<long, List<ACL>>>(Math.Clamp(count, 0, 1024));
-        for (int i = 0; i < count; i++)
-        {
-            long aclRef = reader.ReadLong();
-            int size = reader.ReadVectorCount(MinAclSize);
-            if (size < 0) throw new JuteException("Incorrect format of snapshot ACL map: missing acls");
-            var acls = new List<ACL>(size);
-            for (int j = 0; j < size; j++) acls.Add(ACL.Deserialize(ref reader));
-            loaded.Add(new(aclRef, acls));
-        }
+        for (int i = 0; i < count; i++) loaded.Add(ReadEntry(ref reader));
+        Load(loaded);
+    }
 
+    /// <summary>
+    /// Reads one <c>long ref, vector&lt;ACL&gt;</c> entry of the ACL section, so a stream can take the
+    /// section an entry at a time; nothing is kept, <see cref="Load"/> installs the entries.
+    /// </summary>
+    public static KeyValuePair<long, List<ACL>> ReadEntry(ref JuteReader reader)
+    {
+        long aclRef = reader.ReadLong();
+        int size = reader.ReadVectorCount(MinAclSize);
+        if (size < 0) throw new JuteException("Incorrect format of snapshot ACL map: missing acls");
+        var acls = new List<ACL>(size);
+        for (int j = 0; j < size; j++) acls.Add(ACL.Deserialize(ref reader));
+        return new(aclRef, acls);
+    }
+
+    /// <summary>Replaces the content with ACL section entries read by <see cref="ReadEntry"/>, each with no uses yet.</summary>
+    public void Load(IEnumerable<KeyValuePair<long, List<ACL>>> entries)
+    {
         lock (_sync)
         {
             _longKeyMap.Clear();
             _aclKeyMap.Clear();
             _referenceCounter.Clear();
-            foreach (var (aclRef, acls) in loaded)
+            foreach (var (aclRef, acls) in entries)
             {
                 if (aclRef > _aclIndex) _aclIndex = aclRef;
                 var list = acls.AsReadOnly();

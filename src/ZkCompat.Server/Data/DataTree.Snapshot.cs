@@ -21,13 +21,53 @@ public sealed partial class DataTree
     /// <summary>Writes every node reachable from the root, then the end marker "/".</summary>
     public void SerializeNodes(ref JuteWriter writer)
     {
+        var nodes = BeginNodeWrite();
+        while (!nodes.WriteNodes(ref writer, long.MaxValue)) { }
+    }
+
+    /// <summary>
+    /// Starts a pre-order walk that writes the nodes a piece at a time (a SNAP stream sent to a
+    /// learner, flushed between pieces), with the same output as <see cref="SerializeNodes"/>.
+    /// </summary>
+    public SnapshotNodeWriter BeginNodeWrite() => new(this);
+
+    /// <summary>A resumable walk over the nodes for the snapshot form; one writer, one thread.</summary>
+    public sealed class SnapshotNodeWriter
+    {
+        private readonly DataTree _tree;
         // An explicit stack: a chain of nodes can be far deeper than the call stack allows.
-        var pending = new Stack<string>();
-        pending.Push("");
-        while (pending.Count > 0)
+        private readonly Stack<string> _pending = new();
+        private bool _done;
+
+        internal SnapshotNodeWriter(DataTree tree)
         {
-            string path = pending.Pop();
-            if (!_nodes.TryGetValue(path, out var node)) continue;
+            _tree = tree;
+            _pending.Push("");
+        }
+
+        /// <summary>
+        /// Writes nodes until <paramref name="writer"/> holds at least <paramref name="untilBytesWritten"/>
+        /// bytes or the walk ends; true once the end marker "/" is written.
+        /// </summary>
+        public bool WriteNodes(ref JuteWriter writer, long untilBytesWritten)
+        {
+            while (!_done && writer.BytesWritten < untilBytesWritten)
+            {
+                if (_pending.Count == 0)
+                {
+                    writer.WriteUString("/");
+                    _done = true;
+                    break;
+                }
+                WriteNode(ref writer, _pending.Pop());
+            }
+            return _done;
+        }
+
+        private void WriteNode(ref JuteWriter writer, string path)
+        {
+            // Deleted since its parent was written: a fuzzy snapshot just leaves it out.
+            if (!_tree._nodes.TryGetValue(path, out var node)) return;
 
             byte[]? data;
             long aclRef;
@@ -61,9 +101,8 @@ public sealed partial class DataTree
             writer.WriteLong(pzxid);
 
             // Reversed so that siblings come out in the set's order.
-            for (int i = children.Length - 1; i >= 0; i--) pending.Push(path + "/" + children[i]);
+            for (int i = children.Length - 1; i >= 0; i--) _pending.Push(path + "/" + children[i]);
         }
-        writer.WriteUString("/");
     }
 
     /// <summary>

@@ -35,6 +35,9 @@ public sealed partial class ClientConnection : IServerConnection
     private long _sessionId;
     private int _sessionTimeout;
 
+    /// <summary>The server this connection talks to (a quorum peer's changes with its role).</summary>
+    public ZooKeeperServer Server => _zks;
+
     public ClientConnection(Socket socket, ZooKeeperServer zks, ILogger log)
     {
         _socket = socket;

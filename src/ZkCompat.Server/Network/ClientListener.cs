@@ -11,7 +11,8 @@ namespace ZkCompat.Server.Network;
 /// </summary>
 public sealed partial class ClientListener : IAsyncDisposable
 {
-    private readonly ZooKeeperServer _zks;
+    private readonly Func<ZooKeeperServer?> _server;
+    private readonly Config.ServerOptions _options;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _log;
     private readonly Socket _listener;
@@ -21,8 +22,19 @@ public sealed partial class ClientListener : IAsyncDisposable
     private Task? _acceptLoop;
 
     public ClientListener(ZooKeeperServer zks, IPEndPoint endPoint, ILoggerFactory loggers)
+        : this(() => zks, zks.Options, endPoint, loggers)
     {
-        _zks = zks;
+        zks.ConnectionSource = () => _connections.Keys.ToArray();
+    }
+
+    /// <summary>
+    /// A listener for a quorum peer, whose server changes with its role: <paramref name="server"/> says which
+    /// one serves now (null while electing: connections then get Java's "not serving" treatment).
+    /// </summary>
+    public ClientListener(Func<ZooKeeperServer?> server, Config.ServerOptions options, IPEndPoint endPoint, ILoggerFactory loggers)
+    {
+        _server = server;
+        _options = options;
         _loggers = loggers;
         _log = loggers.CreateLogger("ZkCompat.Server.Network.ClientListener");
         _listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -31,7 +43,16 @@ public sealed partial class ClientListener : IAsyncDisposable
         _listener.Bind(endPoint);
         _listener.Listen(512);
         LocalEndPoint = (IPEndPoint)_listener.LocalEndPoint!;
-        zks.ConnectionSource = () => _connections.Keys.ToArray();
+    }
+
+    /// <summary>The connections bound to <paramref name="zks"/> (its four-letter words list them).</summary>
+    public IReadOnlyCollection<ClientConnection> ConnectionsOf(ZooKeeperServer zks) =>
+        _connections.Keys.Where(c => ReferenceEquals(c.Server, zks)).ToArray();
+
+    /// <summary>A role ended: its clients must find a server that serves (Java's closeAll on shutdown).</summary>
+    public void CloseConnectionsOf(ZooKeeperServer zks)
+    {
+        foreach (var connection in ConnectionsOf(zks)) connection.Abort();
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -72,7 +93,7 @@ public sealed partial class ClientListener : IAsyncDisposable
             socket.NoDelay = true;
             var remote = (IPEndPoint)socket.RemoteEndPoint!;
             var address = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
-            int max = _zks.Options.MaxClientCnxns;
+            int max = _options.MaxClientCnxns;
             int count = _perAddress.AddOrUpdate(address, 1, (_, c) => c + 1);
             if (max > 0 && count > max)
             {
@@ -82,7 +103,12 @@ public sealed partial class ClientListener : IAsyncDisposable
                 continue;
             }
             LogAccepted(remote);
-            var connection = new ClientConnection(socket, _zks, connectionLog);
+            if (_server() is not { } zks)
+            {
+                _ = NotServingAsync(socket, address, ct);
+                continue;
+            }
+            var connection = new ClientConnection(socket, zks, connectionLog);
             var run = RunConnectionAsync(connection, address, ct);
             _connections[connection] = run;
         }
@@ -99,6 +125,43 @@ public sealed partial class ClientListener : IAsyncDisposable
         {
             Release(address);
             _connections.TryRemove(connection, out _);
+        }
+    }
+
+    // No server runs (electing): a four-letter word hears that, as from Java; a client is closed and tries another server.
+    private async Task NotServingAsync(Socket socket, IPAddress address, CancellationToken ct)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(5));
+            var first = new byte[4];
+            int read = 0;
+            while (read < 4)
+            {
+                int n = await socket.ReceiveAsync(first.AsMemory(read), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                if (n == 0) return;
+                read += n;
+            }
+            if (FourLetterWords.TryGetCommand(new System.Buffers.ReadOnlySequence<byte>(first), out string? word) && word is not null)
+            {
+                string answer = !_options.IsFourLetterWordEnabled(word) ? word + " is not executed because it is not in the whitelist.\n"
+                    : word == "ruok" ? "imok"
+                    : Commands.FourLetterWordContext.NotServing + "\n";
+                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(answer), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                LogNotServing(address);
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            Release(address);
+            socket.Dispose();
         }
     }
 
@@ -125,6 +188,9 @@ public sealed partial class ClientListener : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Too many connections from {Address} - max is {Max}")]
     private partial void LogTooMany(IPAddress address, int max);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Closing the connection from {Address}: ZooKeeperServer not running")]
+    private partial void LogNotServing(IPAddress address);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ignoring unexpected accept failure: {Reason}")]
     private partial void LogAcceptFailed(string reason);

@@ -169,6 +169,32 @@ public sealed partial class FileTxnLog : ITxnLog
         lock (_sync) RollLocked();
     }
 
+    /// <summary>
+    /// Closes the files being written, as Java closes the log before truncating it and opens a new
+    /// one: pending appends are written (not fsync'd), the next append starts a new file, and the
+    /// size and count statistics restart. The log stays usable.
+    /// </summary>
+    public void CloseFiles()
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            try
+            {
+                WritePending();
+            }
+            finally
+            {
+                foreach (var stream in _toSync) stream.Dispose();
+                _toSync.Clear();
+                _current = null;
+                _pending.ResetWrittenCount();
+                _txnCount = 0;
+                _prevLogsRunningTotal = 0;
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_sync)

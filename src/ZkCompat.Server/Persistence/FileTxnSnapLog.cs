@@ -245,37 +245,73 @@ public sealed partial class FileTxnSnapLog : IDisposable
     }
 
     /// <summary>
-    /// Removes every logged txn after <paramref name="zxid"/> (Java's <c>truncateLog</c>, for a
-    /// learner told to TRUNC): the file holding it is cut after it, later files are deleted.
+    /// Removes every logged txn after <paramref name="zxid"/>, for a learner told to TRUNC (Java's
+    /// <c>truncateLog</c>): the writer's files are closed (its next append starts a new file), the file
+    /// holding the last txn at or before <paramref name="zxid"/> is cut right after it, and every later
+    /// log file is deleted. Snapshots named after a later zxid are deleted first: they hold txns being
+    /// undone and a restart would load them (Java 3.8 leaves them, and its restore then overshoots).
+    /// Unlike Java, a zxid missing from the log does not keep the first txn after it.
     /// </summary>
-    public void TruncateLog(long zxid)
+    /// <returns>The zxid of the last txn left in the log at or before <paramref name="zxid"/>; -1 if none.</returns>
+    /// <exception cref="IOException">
+    /// No snapshot at or before <paramref name="zxid"/> to rebuild from (nothing is changed then), a damaged
+    /// log, or a file that cannot be cut or deleted.
+    /// </exception>
+    public long TruncateLog(long zxid)
     {
-        TxnLog.RollLog();
-        long cut = -1;
-        string? cutFile = null;
+        TxnLog.CloseFiles();
+        if (!_options.TrustEmptySnapshot && !HasSnapshotAtOrBefore(zxid))
+            throw new IOException($"Unable to truncate the txn log to 0x{zxid:x}: no snapshot at or before it in {SnapDir.FullName} to rebuild the database from");
+
+        // Read only, first: a damaged log fails before anything is removed.
+        string? keepFile = null;
+        long keepEnd = 0;
+        long lastKept = -1;
         using (var iterator = new TxnLogIterator(LogDir, zxid, _options.ReadOptions, fastForward: false))
         {
-            if (iterator.Current is null)
-                throw new IOException("No log files found to truncate! This could happen if you still have snapshots from an old setup or log files were deleted accidentally or dataLogDir was changed in zoo.cfg.");
             while (iterator.Current is { } entry && entry.Header.Zxid <= zxid)
             {
-                cutFile = iterator.CurrentFile;
+                keepFile = iterator.CurrentFile;
+                keepEnd = iterator.CurrentEndOffset;
+                lastKept = entry.Header.Zxid;
                 if (!iterator.Next()) break;
             }
-            if (iterator.Current is not null && iterator.CurrentFile == cutFile) cut = iterator.CurrentOffset;
         }
-        if (cutFile is null) return;
-        if (cut >= 0)
+
+        // Newer snapshots go before the log is cut: a crash in between then restores the old history
+        // whole (and the leader sends TRUNC again) rather than a snapshot ahead of a cut log.
+        foreach (var snapshot in DataDirFiles.SortByZxid(SnapDir, DataDirFiles.SnapshotPrefix, ascending: true))
         {
-            using var stream = new FileStream(cutFile, FileMode.Open, FileAccess.Write, FileShare.Read);
-            stream.SetLength(cut);
+            if (!DataDirFiles.IsSnapshotFileName(snapshot.Name) || DataDirFiles.GetZxidFromName(snapshot.Name, DataDirFiles.SnapshotPrefix) <= zxid) continue;
+            LogDeletingSnapshot(snapshot.FullName, zxid);
+            snapshot.Delete();
         }
-        long cutStart = DataDirFiles.GetZxidFromName(Path.GetFileName(cutFile), DataDirFiles.LogPrefix);
+
+        long keepStart = zxid;
+        if (keepFile is not null)
+        {
+            keepStart = DataDirFiles.GetZxidFromName(Path.GetFileName(keepFile), DataDirFiles.LogPrefix);
+            using var stream = new FileStream(keepFile, FileMode.Open, FileAccess.Write, FileShare.Read);
+            if (stream.Length != keepEnd)
+            {
+                // Exactly at the record's end, as Java: the preallocated zeros go too.
+                LogCuttingLog(keepFile, keepEnd, lastKept);
+                stream.SetLength(keepEnd);
+                stream.Flush(flushToDisk: true);
+            }
+        }
         foreach (var later in DataDirFiles.SortByZxid(LogDir, DataDirFiles.LogPrefix, ascending: true))
         {
-            if (DataDirFiles.GetZxidFromName(later.Name, DataDirFiles.LogPrefix) > cutStart) later.Delete();
+            if (!DataDirFiles.IsLogFileName(later.Name) || DataDirFiles.GetZxidFromName(later.Name, DataDirFiles.LogPrefix) <= keepStart) continue;
+            LogDeletingLog(later.FullName, zxid);
+            later.Delete();
         }
+        return lastKept;
     }
+
+    private bool HasSnapshotAtOrBefore(long zxid) =>
+        SnapshotFile.FindValidSnapshots(SnapDir, int.MaxValue)
+            .Any(f => DataDirFiles.GetZxidFromName(f.Name, DataDirFiles.SnapshotPrefix) <= zxid);
 
     /// <summary>The last zxid in the logs, or -1 (Java's <c>getLastLoggedZxid</c>).</summary>
     public long GetLastLoggedZxid() => TxnLogIterator.LastLoggedZxid(LogDir, _options.ReadOptions);
@@ -325,6 +361,15 @@ public sealed partial class FileTxnSnapLog : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Truncating txn log {File} to {Offset} bytes: partial record after a crash")]
     private partial void LogTruncating(string file, long offset);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Truncating txn log {File} to {Offset} bytes: last txn kept 0x{Zxid:x}")]
+    private partial void LogCuttingLog(string file, long offset, long zxid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting txn log {File}: it only holds txns after 0x{Zxid:x}")]
+    private partial void LogDeletingLog(string file, long zxid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting snapshot {File}: it is newer than the truncation point 0x{Zxid:x}")]
+    private partial void LogDeletingSnapshot(string file, long zxid);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Removing txn log {File}: its header was never written")]
     private partial void LogRemovingTornFile(string file);

@@ -59,6 +59,9 @@ public sealed class TxnLogIterator : IDisposable
 
     public long CurrentOffset { get; private set; }
 
+    /// <summary>Where <see cref="Current"/>'s record ends (after its 'B' marker) in <see cref="CurrentFile"/>.</summary>
+    public long CurrentEndOffset { get; private set; }
+
     /// <summary>Files that ended in a partial record so far.</summary>
     public IReadOnlyList<TornTail> TornTails => _tornTails;
 
@@ -73,6 +76,7 @@ public sealed class TxnLogIterator : IDisposable
                 Current = entry;
                 CurrentFile = _file!.FullName;
                 CurrentOffset = offset;
+                CurrentEndOffset = _position;
                 return true;
             }
             CloseFile();

@@ -32,6 +32,10 @@ public sealed partial class ZkDatabase : IDisposable
         SnapLog = new FileTxnSnapLog(options.DataLogDir, options.DataDir, SnapLogOptions(options), time, loggers);
         Tree = NewTree();
         SnapshotTrigger = new SnapshotTrigger(options.SnapCount, options.SnapSizeLimitInKb * 1024, random ?? new Random());
+        CommittedLog = new CommittedLog(CommittedLog.CapacityFrom(options));
+        if (JavaText.TryParseInt(options.GetProperty(CommittedLog.CountPropertyName), out int configured) && configured < CommittedLog.DefaultCount)
+            LogCommitLogCountRaised(configured, CommittedLog.DefaultCount);
+        LogCommitLogCount(CommittedLog.Capacity);
     }
 
     /// <summary>For tools: system clock, no logging.</summary>
@@ -56,6 +60,13 @@ public sealed partial class ZkDatabase : IDisposable
     public FileTxnLog FileTxnLog => SnapLog.TxnLog;
 
     public SnapshotTrigger SnapshotTrigger { get; }
+
+    /// <summary>
+    /// The newest committed proposals, for syncing learners (Java's <c>committedLog</c>). Each restore
+    /// refills it with the last txns it replayed from the log; in quorum mode the runtime adds each
+    /// committed txn. The same instance for the life of the database.
+    /// </summary>
+    public CommittedLog CommittedLog { get; }
 
     /// <summary>True once a restore ran (Java's <c>isInitialized</c>).</summary>
     public bool IsInitialized { get; private set; }
@@ -89,15 +100,73 @@ public sealed partial class ZkDatabase : IDisposable
     public long Restore()
     {
         var sessions = new Dictionary<long, int>();
-        var (tree, result) = SnapLog.Restore(NewTree, sessions);
+        // Only the newest entries survive; they are marshalled once the replay is done.
+        var replayed = new Queue<TxnLogEntry>();
+        int keep = CommittedLog.Capacity;
+        var (tree, result) = SnapLog.Restore(NewTree, sessions, entry =>
+        {
+            if (replayed.Count == keep) replayed.Dequeue();
+            replayed.Enqueue(entry);
+        });
         Tree = tree;
         SessionsWithTimeouts.Clear();
         foreach (var (id, timeout) in sessions) SessionsWithTimeouts[id] = timeout;
+        CommittedLog.Clear();
+        foreach (var entry in replayed)
+            CommittedLog.Add(entry.Header.Zxid, TxnLogEntry.Marshal(entry.Header, entry.Txn, entry.Digest));
         LastRestore = result;
         IsInitialized = true;
         SnapLog.TxnLog.SetLastLoggedZxid(Math.Max(result.Zxid, 0));
         LogLoaded(result.Zxid, result.SnapshotFile ?? "(none)", result.TxnsLoaded, Tree.TreeDigest);
         return result.Zxid;
+    }
+
+    /// <summary>
+    /// Rolls the database back to <paramref name="zxid"/> for a learner told to TRUNC (Java's
+    /// <c>ZKDatabase.truncateLog</c>): forgets the tree, sessions and committed log, cuts the txn log
+    /// after <paramref name="zxid"/> and deletes newer snapshots (<see cref="FileTxnSnapLog.TruncateLog"/>),
+    /// then restores, so <see cref="Tree"/> is a new tree whose last processed zxid is <paramref name="zxid"/>.
+    /// Nothing may append or snapshot meanwhile (the learner does this before its processors start).
+    /// </summary>
+    /// <returns>
+    /// False, logged, when that cannot be reached (Java's follower then exits): no snapshot at or before
+    /// <paramref name="zxid"/>, a log that cannot be cut, or a log without the txn <paramref name="zxid"/>
+    /// (everything after it is removed all the same, so the next sync starts from before it).
+    /// </returns>
+    /// <exception cref="IOException">The restore after truncating failed (as Java's <c>loadDataBase</c>).</exception>
+    /// <exception cref="InvalidOperationException">A background snapshot is running.</exception>
+    public bool TruncateLog(long zxid)
+    {
+        if (!_snapshotRunning.Wait(0))
+            throw new InvalidOperationException("a background snapshot is running; it must finish before the log is truncated");
+        try
+        {
+            Tree = NewTree();
+            SessionsWithTimeouts.Clear();
+            CommittedLog.Clear();
+            IsInitialized = false;
+            LastRestore = null;
+            try
+            {
+                SnapLog.TruncateLog(zxid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogTruncateFailed(zxid, e);
+                return false;
+            }
+            long restored = Restore();
+            if (restored != zxid)
+            {
+                LogTruncateMissed(zxid, restored);
+                return false;
+            }
+            return true;
+        }
+        finally
+        {
+            _snapshotRunning.Release();
+        }
     }
 
     /// <summary>Java's <c>shouldSnapshot</c>, asked by the sync stage after each append.</summary>
@@ -263,6 +332,18 @@ public sealed partial class ZkDatabase : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded database: highest zxid 0x{Zxid:x} from snapshot {Snapshot} and {Txns} txns, digest {Digest}")]
     private partial void LogLoaded(long zxid, string snapshot, int txns, long digest);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "zookeeper.commitLogCount={Count}")]
+    private partial void LogCommitLogCount(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The configured zookeeper.commitLogCount {Configured} is less than the recommended {Minimum}, going to use the recommended one")]
+    private partial void LogCommitLogCountRaised(int configured, int minimum);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unable to truncate the txn log to 0x{Zxid:x}")]
+    private partial void LogTruncateFailed(long zxid, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Truncated the txn log to 0x{Zxid:x} but the database restored to 0x{Restored:x}: the log does not hold that txn")]
+    private partial void LogTruncateMissed(long zxid, long restored);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Too busy to snap, skipping")]
     private partial void LogTooBusy();

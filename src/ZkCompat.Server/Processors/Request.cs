@@ -52,6 +52,18 @@ public sealed class Request
 
     public ProcessTxnResult? Result { get; set; }
 
+    /// <summary>The txn as it travels in PROPOSAL/INFORM (TxnHeader + txn + digest), once someone needed the bytes.</summary>
+    public byte[]? SerializedTxn { get; set; }
+
+    /// <summary>On a leader: the learner whose forwarded sync this is; answered with SYNC, never applied.</summary>
+    public object? LearnerSync { get; init; }
+
+    /// <summary>A txn a learner applies on the leader's COMMIT: never counted as in process here.</summary>
+    public bool FromLeader { get; init; }
+
+    /// <summary>On a leader: a quorum acknowledged this request's proposal (guarded by the leader's lock).</summary>
+    public bool Committed { get; set; }
+
     public bool IsTxn => Header is not null;
 
     public override string ToString() =>

@@ -28,7 +28,7 @@ public sealed class FourLetterWordContext(ZooKeeperServer server, ClientConnecti
     public bool IsServing => true;
 
     /// <summary>Java's <c>ServerStats.getServerState</c> (Mode: / zk_server_state).</summary>
-    public string ServerState => "standalone";
+    public string ServerState => Server.ServerState;
 
     /// <summary>
     /// Every open client connection, the asking one included (Java's <c>factory.getConnections</c>);

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Logging;
+using ZkCompat.Server.Config;
+using ZkCompat.Server.Persistence;
+using ZkCompat.Server.Quorum.Election;
+using ZkCompat.Server.Quorum.Transport;
+
+namespace ZkCompat.Server.Quorum.Peer;
+
+/// <summary>What the peer needs from leader election: one round at a time, and the epoch once fixed.</summary>
+public interface ILeaderElection
+{
+    Task<ElectionResult> LookForLeaderAsync(long lastLoggedZxid, long currentEpoch, CancellationToken ct);
+
+    void UpdateElectionVote(long epoch);
+}
+
+/// <summary>
+/// One server of an ensemble (Java's <c>QuorumPeer.run</c>): LOOKING → an election → LEADING, FOLLOWING or
+/// OBSERVING until that role ends → LOOKING again, on the same database. The client port points at the
+/// current role's server, or at nothing while electing.
+/// </summary>
+public sealed partial class QuorumPeer
+{
+    private readonly ILogger _log;
+    private readonly ILeaderElection _election;
+    private readonly QuorumPeerContext _ctx;
+    private volatile ZooKeeperServer? _serving;
+    private volatile Leader? _leader;
+
+    public QuorumPeer(ServerOptions options, ZkDatabase database, IPeerNetwork network, ILeaderElection election, TimeProvider time, ILoggerFactory loggers)
+    {
+        _log = loggers.CreateLogger("ZkCompat.Server.Quorum.QuorumPeer");
+        _election = election;
+        _ctx = new QuorumPeerContext(options, database, network, time, loggers,
+            new QuorumMaj(options.Servers, options.QuorumConfigVersion), SetServing, election.UpdateElectionVote);
+    }
+
+    /// <summary>LOOKING, LEADING, FOLLOWING or OBSERVING.</summary>
+    public ServerState State { get; private set; } = ServerState.Looking;
+
+    /// <summary>The server that answers clients now; null while electing or syncing.</summary>
+    public ZooKeeperServer? Serving => _serving;
+
+    /// <summary>The leader role while this peer leads.</summary>
+    public Leader? CurrentLeader => _leader;
+
+    /// <summary>Called when <see cref="Serving"/> changes (old server, new server).</summary>
+    public Action<ZooKeeperServer?, ZooKeeperServer?>? ServingChanged { get; set; }
+
+    private void SetServing(ZooKeeperServer? zks)
+    {
+        var old = _serving;
+        _serving = zks;
+        if (!ReferenceEquals(old, zks)) ServingChanged?.Invoke(old, zks);
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var db = _ctx.Database;
+        while (!ct.IsCancellationRequested)
+        {
+            State = ServerState.Looking;
+            var (currentEpoch, _) = db.LoadEpochs();
+            LogLooking(_ctx.MyId, db.Tree.LastProcessedZxid, currentEpoch);
+            ElectionResult result;
+            try
+            {
+                result = await _election.LookForLeaderAsync(db.Tree.LastProcessedZxid, currentEpoch, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            State = result.State;
+            LogElected(result.State, result.LeaderSid, result.ElectionEpoch);
+            try
+            {
+                switch (result.State)
+                {
+                    case ServerState.Leading:
+                        var leader = new Leader(_ctx);
+                        _leader = leader;
+                        await leader.LeadAsync(ct).ConfigureAwait(false);
+                        break;
+                    case ServerState.Following:
+                    case ServerState.Observing:
+                        var spec = _ctx.Options.Servers.FirstOrDefault(s => s.Id == result.LeaderSid)
+                            ?? throw new QuorumRoleEndedException($"the elected leader {result.LeaderSid} is not in the configuration");
+                        await new Learner(_ctx, result.State == ServerState.Observing).RunAsync(spec, ct).ConfigureAwait(false);
+                        break;
+                }
+            }
+            catch (QuorumRoleEndedException e)
+            {
+                LogRoleEnded(result.State, e.Message);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                _leader = null;
+                SetServing(null);
+            }
+            // What was logged but not committed counts for the next election (Java fast-forwards too).
+            try
+            {
+                db.FastForward();
+            }
+            catch (Exception e) when (e is IOException or CorruptDataException)
+            {
+                LogFastForwardFailed(e);
+                throw;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "LOOKING: sid {Sid}, last zxid 0x{Zxid:x}, current epoch 0x{Epoch:x}")]
+    private partial void LogLooking(long sid, long zxid, long epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Election over: {State}, leader {Leader}, round 0x{Round:x}")]
+    private partial void LogElected(ServerState state, long leader, long round);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{State} ended: {Reason}")]
+    private partial void LogRoleEnded(ServerState state, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot fast-forward the database from the txn log")]
+    private partial void LogFastForwardFailed(Exception e);
+}

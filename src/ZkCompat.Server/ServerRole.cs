@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+using ZkCompat.Server.Processors;
+
+namespace ZkCompat.Server;
+
+/// <summary>
+/// What makes a <see cref="ZooKeeperServer"/> a standalone server, a leader, a follower or an observer
+/// (Java's ZooKeeperServer subclasses): its request chain and the few places its behaviour differs.
+/// </summary>
+public sealed record ServerRole
+{
+    public static ServerRole Standalone { get; } = new();
+
+    /// <summary>Mode as srvr/stat/mntr print it: standalone, leader, follower, observer.</summary>
+    public string State { get; init; } = "standalone";
+
+    /// <summary>Whether this server expires sessions and reaps containers (leader, standalone).</summary>
+    public bool ExpiresSessions { get; init; } = true;
+
+    /// <summary>Builds the request chain; null for Prep → Sync → Final.</summary>
+    public Func<ZooKeeperServer, ILoggerFactory, CancellationToken, IRequestChain>? Chain { get; init; }
+
+    /// <summary>The first zxid counter value (a leader starts its epoch at epoch &lt;&lt; 32).</summary>
+    public long? InitialZxid { get; init; }
+
+    /// <summary>Learners ask the leader whether a reconnecting session is still alive (REVALIDATE).</summary>
+    public Func<long, int, CancellationToken, ValueTask<bool>>? Revalidate { get; init; }
+
+    /// <summary>A client request touched its session (learners report these to the leader in PINGs).</summary>
+    public Action<long, int>? Touched { get; init; }
+
+    /// <summary>A txn was applied to the tree.</summary>
+    public Action<Request>? Applied { get; init; }
+}
