@@ -29,6 +29,15 @@ public sealed record ServerRole
     /// <summary>A client request touched its session (learners report these to the leader in PINGs).</summary>
     public Action<long, int>? Touched { get; init; }
 
+    /// <summary>mntr's zk_peer_state (QuorumPeer.getDetailedPeerState), e.g. "leading - broadcast"; null standalone.</summary>
+    public string? PeerState { get; init; }
+
+    /// <summary>The role's own mntr gauges (quorum_size, learners, synced_followers, ...), name → printed value.</summary>
+    public Func<IReadOnlyList<KeyValuePair<string, string>>>? MonitorValues { get; init; }
+
+    /// <summary>Lines srvr/stat append after Mode (a leader's "Proposal sizes last/min/max: ...").</summary>
+    public Func<string>? StatExtra { get; init; }
+
     /// <summary>A txn was applied to the tree.</summary>
     public Action<Request>? Applied { get; init; }
 }

@@ -43,6 +43,8 @@ public static class MonitorCommand
         // ZooKeeperServer.dumpMonitorValues
         Add("version", FourLetterWords.Version);
         Add("server_state", c.ServerState);
+        if (zks.Role.PeerState is { } peerState) Add("peer_state", peerState);
+        if (zks.Role.MonitorValues is { } roleValues) list.AddRange(roleValues());
 
         // Gauges of ZooKeeperServer.registerMetrics
         Real("avg_latency", JavaFormat.RoundHalfUp4(stats.AvgLatency));

@@ -30,6 +30,7 @@ public static class StatCommand
         c.Print(ServerStatsText(c));
         c.Print("Node count: ").Println(c.Server.Tree.NodeCount);
         // A leader appends "Proposal sizes last/min/max: l/min/max"; standalone servers have none.
+        if (c.Server.Role.StatExtra is { } extra) c.Print(extra());
     }
 
     /// <summary>Java's <c>ServerStats.toString</c>.</summary>

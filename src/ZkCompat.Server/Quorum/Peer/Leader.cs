@@ -49,6 +49,8 @@ public sealed partial class Leader
     private long _lastCommitted;
     private long _lastProposed;
     private bool _established;
+    private long _servingSince;
+    private int _lastProposalSize = -1, _minProposalSize = -1, _maxProposalSize = -1;
 
     public Leader(QuorumPeerContext ctx)
     {
@@ -343,12 +345,16 @@ public sealed partial class Leader
         var role = new ServerRole
         {
             State = "leader",
+            PeerState = "leading - broadcast",
+            MonitorValues = MonitorValues,
+            StatExtra = () => $"Proposal sizes last/min/max: {ProposalSizes}\n",
             InitialZxid = _newLeaderZxid,
             Chain = (zks, loggers, stopping) => new LeaderRequestChain(this, zks, stopping),
             Applied = null,
         };
         var zks = new ZooKeeperServer(_ctx.Options, _ctx.Database, _ctx.Time, _ctx.Loggers, role);
         _lastProposed = _newLeaderZxid;
+        _servingSince = _ctx.Time.GetTimestamp();
         _zks = zks;
         zks.Failure.ContinueWith(t => End("a processor stage failed", t.Exception), TaskContinuationOptions.OnlyOnFaulted);
         zks.Start();
@@ -373,6 +379,9 @@ public sealed partial class Leader
                 return;
             }
             byte[] data = request.SerializedTxn ??= TxnLogEntry.Marshal(header, request.Txn, request.Digest);
+            _lastProposalSize = data.Length;
+            _minProposalSize = _minProposalSize < 0 ? data.Length : Math.Min(_minProposalSize, data.Length);
+            _maxProposalSize = Math.Max(_maxProposalSize, data.Length);
             var p = new Proposal(header.Zxid, data, request);
             _outstanding.Enqueue(p);
             _byZxid[p.Zxid] = p;
@@ -444,6 +453,38 @@ public sealed partial class Leader
         {
             if (_newest is null) Send(h, QuorumPackets.Create(QuorumPacketType.Sync, 0));
             else (_newest.PendingSyncs ??= new()).Add(h);
+        }
+    }
+
+    private string ProposalSizes
+    {
+        get
+        {
+            lock (_zab) return $"{_lastProposalSize}/{_minProposalSize}/{_maxProposalSize}";
+        }
+    }
+
+    // LeaderZooKeeperServer.registerMetrics and QuorumZooKeeperServer's quorum_size.
+    private IReadOnlyList<KeyValuePair<string, string>> MonitorValues()
+    {
+        lock (_zab)
+        {
+            static KeyValuePair<string, string> Kv(string k, long v) => new(k, v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var learners = _handlers.Values.Where(h => h.Forwarding).ToArray();
+            int pendingSyncs = _outstanding.Sum(p => p.PendingSyncs?.Count ?? 0);
+            return
+            [
+                Kv("quorum_size", _ctx.Verifier.VotingMembers.Count),
+                Kv("learners", learners.Length),
+                Kv("synced_followers", learners.Count(h => !h.IsObserver && _ctx.Verifier.IsVoter(h.Sid))),
+                Kv("synced_non_voting_followers", learners.Count(h => !h.IsObserver && !_ctx.Verifier.IsVoter(h.Sid))),
+                Kv("synced_observers", learners.Count(h => h.IsObserver)),
+                Kv("pending_syncs", pendingSyncs),
+                Kv("leader_uptime", (long)_ctx.Time.GetElapsedTime(_servingSince).TotalMilliseconds),
+                Kv("last_proposal_size", _lastProposalSize),
+                Kv("max_proposal_size", _maxProposalSize),
+                Kv("min_proposal_size", _minProposalSize),
+            ];
         }
     }
 

@@ -234,6 +234,12 @@ public sealed partial class Learner
         var role = new ServerRole
         {
             State = _observer ? "observer" : "follower",
+            PeerState = _observer ? "observing - broadcast" : "following - broadcast",
+            MonitorValues = () =>
+            [
+                new("quorum_size", _ctx.Verifier.VotingMembers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new("synced_observers", "0"),
+            ],
             ExpiresSessions = false,
             Chain = (zks, loggers, stopping) => _chain = new LearnerRequestChain(this, zks, _observer, stopping),
             Revalidate = RevalidateAsync,

@@ -36,20 +36,50 @@ internal sealed class ScriptedElection(long myId, bool observer, params long[] l
 internal sealed class PeerNode : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
+    private readonly ElectionDriver? _driver;
     private Task? _run;
 
-    public PeerNode(ServerOptions options, ILeaderElection election, ILoggerFactory loggers)
+    /// <summary>A peer that runs fast leader election on its election port.</summary>
+    public PeerNode(ServerOptions options, ILoggerFactory loggers) : this(options, null, loggers)
+    {
+    }
+
+    public PeerNode(ServerOptions options, ILeaderElection? election, ILoggerFactory loggers)
     {
         Options = options;
         Database = new ZkDatabase(options, TimeProvider.System, loggers);
         Database.LoadDataBase();
-        Peer = new QuorumPeer(options, Database, new TcpPeerNetwork(), election, TimeProvider.System, loggers);
+        var network = new TcpPeerNetwork();
+        if (election is null)
+        {
+            _driver = ElectionDriver.Create(options, network, TimeProvider.System, loggers);
+            election = new DriverElection(_driver);
+        }
+        Peer = new QuorumPeer(options, Database, network, election, TimeProvider.System, loggers);
         Listener = new ClientListener(() => Peer.Serving, options, new IPEndPoint(IPAddress.Loopback, options.ClientPort), loggers);
         Peer.ServingChanged = (old, now) =>
         {
             if (old is not null) Listener.CloseConnectionsOf(old);
             if (now is not null) now.ConnectionSource = () => Listener.ConnectionsOf(now);
+            Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         };
+    }
+
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes the next time this peer starts or stops serving.</summary>
+    public Task NextChange => Volatile.Read(ref _changed).Task;
+
+    /// <summary>Waits, on the peers' own serving events, until <paramref name="condition"/> holds.</summary>
+    public static async Task WaitUntilAsync(IReadOnlyCollection<PeerNode> nodes, Func<bool> condition, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var changes = nodes.Select(n => n.NextChange).ToArray();
+            if (condition()) return;
+            await Task.WhenAny(changes).WaitAsync(cts.Token);
+        }
     }
 
     public ServerOptions Options { get; }
@@ -61,6 +91,7 @@ internal sealed class PeerNode : IAsyncDisposable
     public void Start()
     {
         Listener.Start();
+        _driver?.Start();
         _run = Task.Run(() => Peer.RunAsync(_stop.Token));
     }
 
@@ -79,6 +110,7 @@ internal sealed class PeerNode : IAsyncDisposable
             }
         }
         await Listener.DisposeAsync();
+        if (_driver is not null) await _driver.DisposeAsync();
         Database.Dispose();
         _stop.Dispose();
     }

@@ -42,15 +42,7 @@ public sealed class ZabRuntimeTests
 
     private static async Task WaitServingAsync(PeerNode node)
     {
-        var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var previous = node.Peer.ServingChanged;
-        node.Peer.ServingChanged = (old, now) =>
-        {
-            previous?.Invoke(old, now);
-            if (now is not null) serving.TrySetResult();
-        };
-        if (node.Peer.Serving is not null) return;
-        await serving.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await PeerNode.WaitUntilAsync([node], () => node.Peer.Serving is not null, TimeSpan.FromSeconds(30));
     }
 
     [Test]
