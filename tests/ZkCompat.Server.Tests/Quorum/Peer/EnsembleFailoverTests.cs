@@ -122,4 +122,47 @@ public sealed class EnsembleFailoverTests
         Assert.That(e, Is.Not.Null);
         Assert.That(leader.Database.Tree.GetNode("/lost"), Is.Null);
     }
+
+    [Test]
+    public async Task AnUncommittedTxnOfAFormerLeaderIsTruncatedWhenItRejoins()
+    {
+        var options = EnsembleConfig.Create(_root, 3);
+        foreach (var o in options) Start(o);
+        var leader = await WaitForLeaderAsync(_nodes);
+        Assert.That(leader.Options.ServerId, Is.EqualTo(3));
+        await WithClientAsync(leader, c => c.CreateAsync("/a", null, Acls.OpenAclUnsafe));
+        long committed = leader.Database.Tree.LastProcessedZxid;
+
+        var client = await ZooKeeperClient.ConnectAsync(leader.ConnectString);
+        foreach (var n in _nodes.Where(n => n != leader).ToArray())
+        {
+            await n.DisposeAsync();
+            _nodes.Remove(n);
+        }
+        // The leader logs this write, but nobody acks it; it steps down and keeps it in its log.
+        var lost = client.CreateAsync("/lost", null, Acls.OpenAclUnsafe);
+        await PeerNode.WaitUntilAsync([leader], () => leader.Peer.Serving is null, TimeSpan.FromSeconds(30));
+        Assert.CatchAsync(async () => await lost);
+        await client.DisposeAsync();
+        await leader.DisposeAsync();
+        _nodes.Remove(leader);
+
+        var one = Start(options[0]);
+        var two = Start(options[1]);
+        var second = await WaitForLeaderAsync([one, two]);
+        Assert.That(second.Options.ServerId, Is.EqualTo(2));
+        await WithClientAsync(second, c => c.CreateAsync("/b", null, Acls.OpenAclUnsafe));
+
+        var back = Start(options[2]);
+        Assert.That(back.Database.Tree.LastProcessedZxid, Is.GreaterThan(committed), "the former leader replayed its uncommitted txn");
+        await WaitForLeaderAsync(_nodes);
+        await WithClientAsync(back, async c =>
+        {
+            await c.SyncAsync("/");
+            Assert.That(await c.ExistsAsync("/lost"), Is.Null, "truncated away");
+            Assert.That(await c.ExistsAsync("/b"), Is.Not.Null);
+            Assert.That(await c.ExistsAsync("/a"), Is.Not.Null);
+        });
+        Assert.That(back.Database.Tree.TreeDigest, Is.EqualTo(second.Database.Tree.TreeDigest));
+    }
 }
