@@ -171,9 +171,10 @@ public sealed partial class ElectionDriver : IAsyncDisposable
             }
         }
         var ct = _stopping.Token;
+        // Ticks matter only while looking; the ticker sleeps otherwise (see OnStart and Dispatch).
+        _ticker = _time.CreateTimer(static s => ((ElectionDriver)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = Task.Run(() => RunLoopAsync(ct));
         _pump = Task.Run(() => PumpAsync(ct));
-        _ticker = _time.CreateTimer(static s => ((ElectionDriver)s!).OnTick(), this, _options.TickInterval, _options.TickInterval);
     }
 
     /// <summary>
@@ -292,6 +293,7 @@ public sealed partial class ElectionDriver : IAsyncDisposable
         ElectionOutput output;
         lock (_electionGate) output = _election.Start(start.LastLoggedZxid, start.CurrentEpoch);
         _electionStarted = true;
+        _ticker?.Change(_options.TickInterval, _options.TickInterval);
         LogLooking(MySid, start.LastLoggedZxid, start.CurrentEpoch);
         Dispatch(output);
         Volatile.Write(ref _earlyCount, 0);
@@ -343,6 +345,8 @@ public sealed partial class ElectionDriver : IAsyncDisposable
         foreach (var message in output.Messages)
             _manager.ToSend(message.ToSid, ElectionMessages.EncodeNotification(message.Message));
         if (output.Result is not { } result) return;
+        // Out of election the state machine only answers peers; it needs no clock until the next round.
+        _ticker?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         LogDecided(MySid, result.State, result.LeaderSid, result.ElectionEpoch);
         var waiting = _waiting;
         _waiting = null;
@@ -354,11 +358,12 @@ public sealed partial class ElectionDriver : IAsyncDisposable
     {
         int previous = Interlocked.Exchange(ref _state, Disposed);
         if (previous == Disposed) return;
-        if (_ticker is not null) await _ticker.DisposeAsync().ConfigureAwait(false);
         _commands.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_loop is not null) await _loop.ConfigureAwait(false);
         if (_pump is not null) await _pump.ConfigureAwait(false);
+        // Only the loop re-arms the ticker, so it stays down once the loop is gone.
+        if (_ticker is not null) await _ticker.DisposeAsync().ConfigureAwait(false);
 
         var disposed = new ObjectDisposedException(nameof(ElectionDriver));
         while (_commands.Reader.TryRead(out var command))

@@ -352,6 +352,9 @@ public sealed partial class Leader
             Chain = (zks, loggers, stopping) => new LeaderRequestChain(this, zks, stopping),
             Applied = null,
         };
+        // Java's startZkServer: the tree now stands at the new epoch's start, as learners will after UPTODATE.
+        _lastCommitted = _newLeaderZxid;
+        _ctx.Database.Tree.LastProcessedZxid = _newLeaderZxid;
         var zks = new ZooKeeperServer(_ctx.Options, _ctx.Database, _ctx.Time, _ctx.Loggers, role);
         _lastProposed = _newLeaderZxid;
         _servingSince = _ctx.Time.GetTimestamp();

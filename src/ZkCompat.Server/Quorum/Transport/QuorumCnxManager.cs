@@ -493,7 +493,7 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
             }
             if (stream is null)
             {
-                BackOff(peer, armRetry: true);
+                BackOff(peer);
                 return;
             }
 
@@ -509,7 +509,7 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
                 await stream.DisposeAsync().ConfigureAwait(false);
                 if (ct.IsCancellationRequested) return;
                 LogChallengeFailed(peer.Sid, e.Message);
-                BackOff(peer, armRetry: true);
+                BackOff(peer);
                 return;
             }
 
@@ -518,8 +518,9 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
                 // The higher sid owns the connection: it calls us back when it reads our introduction.
                 LogDroppingToHigherSid(_mySid, peer.Sid);
                 await stream.DisposeAsync().ConfigureAwait(false);
-                // A burst of sends must not turn into a burst of dials while the call back is on its way.
-                BackOff(peer, armRetry: false);
+                // A burst of sends must not turn into a burst of dials while the call back is on its way;
+                // if the call back never comes, a queued message still gets a new dial after the pause.
+                BackOff(peer);
                 return;
             }
             Register(peer.Sid, stream, PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true)), dialled: true);
@@ -531,7 +532,9 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
         }
     }
 
-    private void BackOff(Peer peer, bool armRetry)
+    // The peer could not be reached (or we lost the challenge): no dial before the pause ends, and one
+    // dial when it does if a message waits. The pause doubles each time, up to MaxReconnectDelay.
+    private void BackOff(Peer peer)
     {
         lock (_gate)
         {
@@ -540,7 +543,7 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
             var delay = peer.Backoff;
             var doubled = peer.Backoff * 2;
             peer.Backoff = doubled > _options.MaxReconnectDelay ? _options.MaxReconnectDelay : doubled;
-            if (armRetry) ArmRetry(peer, delay);
+            ArmRetry(peer, delay);
         }
     }
 
