@@ -14,6 +14,9 @@ public sealed record ServerRole
     /// <summary>Mode as srvr/stat/mntr print it: standalone, leader, follower, observer.</summary>
     public string State { get; init; } = "standalone";
 
+    /// <summary>A read-only server (readonlymode.enabled, no quorum): only read-only clients, no writes.</summary>
+    public bool ReadOnly { get; init; }
+
     /// <summary>Whether this server expires sessions and reaps containers (leader, standalone).</summary>
     public bool ExpiresSessions { get; init; } = true;
 

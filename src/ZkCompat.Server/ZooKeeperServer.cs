@@ -189,7 +189,11 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     /// </summary>
     public async ValueTask<bool> ProcessConnectRequestAsync(IServerConnection cnxn, ConnectRequest request, bool readOnlyRequested, CancellationToken ct)
     {
-        _ = readOnlyRequested;
+        if (Role.ReadOnly && !readOnlyRequested)
+        {
+            LogNotReadOnlyClient(request.SessionId);
+            return false;
+        }
         if (request.LastZxidSeen > Tree.LastProcessedZxid)
         {
             LogClientAhead(request.LastZxidSeen, Tree.LastProcessedZxid);
@@ -237,7 +241,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     {
         var response = new ConnectResponse(0, valid ? cnxn.SessionTimeout : 0, valid ? cnxn.SessionId : 0,
             valid ? SessionTracker.GeneratePassword(cnxn.SessionId) : new byte[16]);
-        cnxn.SendConnectResponse(response, readOnly: false);
+        cnxn.SendConnectResponse(response, readOnly: Role.ReadOnly);
         if (valid)
         {
             LogSessionEstablished(cnxn.SessionId, cnxn.SessionTimeout);
@@ -294,6 +298,13 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
     {
         if (Database is { } db && db.ShouldSnapshot() && db.RollLogAndStartSnapshot() is { } snapshot)
             _ = snapshot.ContinueWith(t => LogSnapshotFailed(t.Exception!), TaskContinuationOptions.OnlyOnFaulted);
+    }
+
+    /// <summary>A session ends without a txn (read-only mode): forget it and close its connection.</summary>
+    public void CloseSessionLocally(long sessionId)
+    {
+        Sessions.RemoveSession(sessionId);
+        if (_connectionsBySession.TryRemove(sessionId, out var owner)) owner.SendCloseSession();
     }
 
     /// <summary>A connection closed: its watches go, its session stays until it expires.</summary>
@@ -376,6 +387,9 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refusing session request for client as it has seen zxid 0x{Seen:x} our last zxid is 0x{Ours:x}; client must try another server")]
     private partial void LogClientAhead(long seen, long ours);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refusing session request for not-read-only client 0x{SessionId:x}")]
+    private partial void LogNotReadOnlyClient(long sessionId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Creating new session 0x{SessionId:x} with timeout {Timeout}")]
     private partial void LogNewSession(long sessionId, int timeout);

@@ -22,7 +22,7 @@ public static class SimpleCommands
     public static void Ruok(FourLetterWordContext c) => c.Print("imok");
 
     /// <summary>"rw", "ro" for a read-only server, "null" when not serving; no newline.</summary>
-    public static void Isro(FourLetterWordContext c) => c.Print(c.IsServing ? "rw" : "null");
+    public static void Isro(FourLetterWordContext c) => c.Print(!c.IsServing ? "null" : c.Server.Role.ReadOnly ? "ro" : "rw");
 
     public static void GetTraceMask(FourLetterWordContext c) => c.Print(GetTraceMask(c.Server));
 

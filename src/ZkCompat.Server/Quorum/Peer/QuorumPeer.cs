@@ -63,6 +63,8 @@ public sealed partial class QuorumPeer
             var (currentEpoch, _) = db.LoadEpochs();
             LogLooking(_ctx.MyId, db.Tree.LastProcessedZxid, currentEpoch);
             ElectionResult result;
+            using var looking = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var readOnly = _ctx.Options.ReadOnlyModeEnabled ? ServeReadOnlyAsync(looking.Token) : Task.CompletedTask;
             try
             {
                 result = await _election.LookForLeaderAsync(db.Tree.LastProcessedZxid, currentEpoch, ct).ConfigureAwait(false);
@@ -70,6 +72,11 @@ public sealed partial class QuorumPeer
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            finally
+            {
+                await looking.CancelAsync().ConfigureAwait(false);
+                await readOnly.ConfigureAwait(false);
             }
             State = result.State;
             LogElected(result.State, result.LeaderSid, result.ElectionEpoch);
@@ -115,6 +122,48 @@ public sealed partial class QuorumPeer
             }
         }
     }
+
+    /// <summary>
+    /// readonlymode.enabled: after a while without a quorum, serve read-only clients from the local tree
+    /// (Java's roZkMgr thread), until the election ends.
+    /// </summary>
+    private async Task ServeReadOnlyAsync(CancellationToken looking)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(2000, _ctx.Options.TickTime)), _ctx.Time, looking).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        LogReadOnlyStarting();
+        var role = new ServerRole
+        {
+            State = "read-only",
+            ReadOnly = true,
+            Chain = (zks, _, _) => new ReadOnlyRequestChain(zks, _ctx.Options.GlobalOutstandingLimit),
+        };
+        var server = new ZooKeeperServer(_ctx.Options, _ctx.Database, _ctx.Time, _ctx.Loggers, role);
+        server.Start();
+        SetServing(server);
+        LogReadOnly();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, looking).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        SetServing(null);
+        await server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Attempting to start ReadOnlyZooKeeperServer")]
+    private partial void LogReadOnlyStarting();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Read-only server started: serving read-only clients until a quorum is found")]
+    private partial void LogReadOnly();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "LOOKING: sid {Sid}, last zxid 0x{Zxid:x}, current epoch 0x{Epoch:x}")]
     private partial void LogLooking(long sid, long zxid, long epoch);

@@ -186,6 +186,9 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
     /// <summary>
     /// Queues <paramref name="payload"/> for <paramref name="sid"/>, replacing anything still queued,
     /// and dials the peer if there is no connection. A message to ourselves goes straight to <see cref="Received"/>.
+    /// Delivery is best effort, as in Java: a message written to a connection that then closes can be
+    /// lost (a new connection repeats only the last one sent), so the caller resends until answered, as
+    /// the election does.
     /// </summary>
     public void ToSend(long sid, byte[] payload)
     {

@@ -165,4 +165,34 @@ public sealed class EnsembleFailoverTests
         });
         Assert.That(back.Database.Tree.TreeDigest, Is.EqualTo(second.Database.Tree.TreeDigest));
     }
+
+    [Test]
+    public async Task APartitionedPeerServesReadOnlyClientsWhenReadOnlyModeIsEnabled()
+    {
+        var properties = new Dictionary<string, string> { ["readonlymode.enabled"] = "true", ["zookeeper.4lw.commands.whitelist"] = "*" };
+        var options = EnsembleConfig.Create(_root, 3, properties);
+        foreach (var o in options) Start(o);
+        var leader = await WaitForLeaderAsync(_nodes);
+        var survivor = _nodes.First(n => n != leader);
+        await WithClientAsync(survivor, c => c.CreateAsync("/kept", Encoding.UTF8.GetBytes("v"), Acls.OpenAclUnsafe));
+        foreach (var n in _nodes.Where(n => n != survivor).ToArray())
+        {
+            await n.DisposeAsync();
+            _nodes.Remove(n);
+        }
+        await PeerNode.WaitUntilAsync([survivor], () => survivor.Peer.Serving?.Role.ReadOnly == true, TimeSpan.FromSeconds(30));
+        Assert.That(Network.FourLetterWords.Execute("isro", survivor.Peer.Serving!), Is.EqualTo("ro"));
+        Assert.That(Network.FourLetterWords.Execute("srvr", survivor.Peer.Serving!), Does.Contain("Mode: read-only"));
+
+        await using var ro = await ZooKeeperClient.ConnectAsync(survivor.ConnectString, new ZooKeeperClientOptions { CanBeReadOnly = true });
+        Assert.That(ro.ReadOnly, Is.True);
+        var (data, _) = await ro.GetDataAsync("/kept");
+        Assert.That(Encoding.UTF8.GetString(data!), Is.EqualTo("v"));
+        var e = Assert.ThrowsAsync<KeeperException>(() => ro.CreateAsync("/nope", null, Acls.OpenAclUnsafe));
+        Assert.That(e!.Code, Is.EqualTo(ErrorCode.NotReadOnly));
+        Assert.CatchAsync(async () =>
+        {
+            await using var rw = await ZooKeeperClient.ConnectAsync(survivor.ConnectString);
+        }, "a client that cannot be read-only is refused");
+    }
 }
