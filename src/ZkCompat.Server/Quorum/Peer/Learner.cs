@@ -155,11 +155,14 @@ public sealed partial class Learner
                         LogTruncating(truncate.Zxid);
                         if (!db.TruncateLog(truncate.Zxid))
                             throw new QuorumRoleEndedException($"cannot truncate the txn log to 0x{truncate.Zxid:x}");
+                        InitConfigNode();
                         break;
                     case LoadSnapshotStream snap:
                         LogLoadingSnapshot(snap.Zxid);
                         var content = await SnapStream.ReadAsync(connection.Reader, Limits, _ctx.Options.ExtendedTypesEnabled, ct).ConfigureAwait(false);
                         db.ReplaceWith(content, snap.Zxid);
+                        // Reconfig is off: our own config, not the leader's, describes the ensemble here.
+                        InitConfigNode();
                         break;
                     case ApplyTxn apply:
                         ApplyDuringSync(apply.Txn);
@@ -196,6 +199,9 @@ public sealed partial class Learner
             return false;
         }
     }
+
+    private void InitConfigNode() =>
+        _ctx.Database.Tree.InitConfigNode(_ctx.Verifier.ToString(), _ctx.Verifier.Version, _ctx.Time.GetUtcNow().ToUnixTimeMilliseconds());
 
     private void ApplyDuringSync(PendingTxn txn)
     {

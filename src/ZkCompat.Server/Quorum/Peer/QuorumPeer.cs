@@ -57,6 +57,7 @@ public sealed partial class QuorumPeer
     public async Task RunAsync(CancellationToken ct)
     {
         var db = _ctx.Database;
+        InitConfigNode();
         while (!ct.IsCancellationRequested)
         {
             State = ServerState.Looking;
@@ -122,6 +123,9 @@ public sealed partial class QuorumPeer
             }
         }
     }
+
+    private void InitConfigNode() =>
+        _ctx.Database.Tree.InitConfigNode(_ctx.Verifier.ToString(), _ctx.Verifier.Version, _ctx.Time.GetUtcNow().ToUnixTimeMilliseconds());
 
     /// <summary>
     /// readonlymode.enabled: after a while without a quorum, serve read-only clients from the local tree

@@ -64,6 +64,12 @@ public sealed class ZabRuntimeTests
                 Assert.That(Encoding.UTF8.GetString(data!), Is.EqualTo("changed"), node.ConnectString);
                 Assert.That(stat.Version, Is.EqualTo(1));
                 Assert.That((await reader.GetChildrenAsync("/")).Count(c => c.StartsWith('k')), Is.EqualTo(20));
+                // /zookeeper/config shows the membership, as Java's initConfigInZKDatabase sets it.
+                var (config, configStat) = await reader.GetDataAsync("/zookeeper/config");
+                string text = Encoding.UTF8.GetString(config!);
+                Assert.That(text, Does.StartWith("server.1=127.0.0.1:").And.EndWith("\nversion=0"));
+                Assert.That(text.Split('\n'), Has.Length.EqualTo(4));
+                Assert.That(configStat.Version, Is.EqualTo(-1));
             }
             long zxid = nodes[2].Database.Tree.LastProcessedZxid;
             Assert.That(zxid >> 32, Is.EqualTo(1), "the first epoch is 1");
