@@ -184,6 +184,11 @@ public sealed partial class Leader
         {
             if (!ct.IsCancellationRequested) LogLearnerGone(handler.ToString(), e.Message);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or KeeperException)
+        {
+            // A learner that breaks the protocol in a way we did not foresee loses its connection, not our leadership.
+            LogLearnerFailed(handler.ToString(), e);
+        }
         finally
         {
             handler.Connection.Close();
@@ -594,6 +599,9 @@ public sealed partial class Leader
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Handler} is gone: {Reason}")]
     private partial void LogLearnerGone(string handler, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected exception handling {Handler}")]
+    private partial void LogLearnerFailed(string handler, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dropping {Handler}: {Reason}")]
     private partial void LogDroppingLearner(string handler, string reason);

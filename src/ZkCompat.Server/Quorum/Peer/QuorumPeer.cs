@@ -106,6 +106,11 @@ public sealed partial class QuorumPeer
             {
                 return;
             }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A bug in a role must not take the peer down: log it loudly and elect again.
+                LogRoleFailed(result.State, e);
+            }
             finally
             {
                 _leader = null;
@@ -177,6 +182,9 @@ public sealed partial class QuorumPeer
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{State} ended: {Reason}")]
     private partial void LogRoleEnded(ServerState state, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected exception while {State}")]
+    private partial void LogRoleFailed(ServerState state, Exception e);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Cannot fast-forward the database from the txn log")]
     private partial void LogFastForwardFailed(Exception e);
