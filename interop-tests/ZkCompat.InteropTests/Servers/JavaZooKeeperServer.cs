@@ -11,15 +11,20 @@ public sealed class JavaZooKeeperServer : ZooKeeperProcessBase
 {
     private const string MainClass = "org.apache.zookeeper.server.ZooKeeperServerMain";
 
-    private static readonly (string Jar, string Package)[] Jars =
+    /// <summary>The server's classpath: the jars <c>zkServer.sh</c> uses plus slf4j-simple for a log on stdout.</summary>
+    internal static readonly (string Jar, string Package)[] Jars =
     [
         ("zookeeper.jar", "libzookeeper-java"),
         ("zookeeper-jute.jar", "libzookeeper-java"),
         ("slf4j-api.jar", "libslf4j-java"),
         ("slf4j-simple.jar", "libslf4j-java"),
+        // The manifest names Jetty but not the servlet API it needs: without it JettyAdminServer cannot
+        // load and Java quietly runs no AdminServer (only used where admin.enableServer=true).
+        ("servlet-api.jar", "libservlet-api-java"),
     ];
 
-    private static readonly string[] JvmOptions =
+    /// <summary>Small heap, serial GC, log to stdout with times: shared by the quorum peers of an ensemble.</summary>
+    internal static readonly string[] JvmOptions =
     [
         "-Xmx256m",
         "-XX:+UseSerialGC",

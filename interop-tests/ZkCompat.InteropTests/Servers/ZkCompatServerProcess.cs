@@ -65,7 +65,7 @@ public sealed class ZkCompatServerProcess : ZooKeeperProcessBase
         }
     }
 
-    private static string LocateDll()
+    internal static string LocateDll()
     {
         string? fromEnvironment = Environment.GetEnvironmentVariable(DllVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
@@ -84,7 +84,7 @@ public sealed class ZkCompatServerProcess : ZooKeeperProcessBase
         return dll;
     }
 
-    private static string LocateDotnet()
+    internal static string LocateDotnet()
     {
         string exe = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
         // The SDK tells child processes which host it runs on; the test host itself may be that host.

@@ -141,6 +141,28 @@ public abstract class ZooKeeperProcessBase : IZooKeeperProcess
         if (failure is not null) Assert.Fail(Describe("on restart: " + failure));
     }
 
+    /// <summary>
+    /// Launches a run for the written <see cref="ConfigPath"/> and returns at once, after a stop or kill
+    /// or as the first run: a quorum peer serves only once enough of its peers are up, so an ensemble
+    /// launches every peer before it waits for any (see <see cref="WaitUntilServingAsync"/>).
+    /// </summary>
+    protected void LaunchRun()
+    {
+        if (_runs.Count > 0)
+        {
+            var previous = _runs[^1];
+            if (!previous.Process.HasExited) throw new InvalidOperationException($"{Kind} server is still running; stop or kill it first");
+            previous.Ending ??= $"exited with code {previous.Process.ExitCode}";
+        }
+        _runs.Add(new Run(Launch()));
+    }
+
+    /// <summary>The current run's output alone (<see cref="LogText"/> holds every run's).</summary>
+    public string CurrentRunLog => CurrentProcess?.Output ?? "";
+
+    /// <summary>The current run's exit code once it has exited; null while it runs.</summary>
+    public int? CurrentExitCode => CurrentProcess is { HasExited: true } process ? process.ExitCode : null;
+
     private Run CurrentRun() =>
         _runs.Count > 0 ? _runs[^1] : throw new InvalidOperationException($"{Kind} server was never started");
 
@@ -200,9 +222,12 @@ public abstract class ZooKeeperProcessBase : IZooKeeperProcess
     public string Describe(string problem) =>
         $"{Kind} ZooKeeper server: {problem}\ncommand: {CommandLine}\n--- zoo.cfg ---\n{Config.Render()}--- server log ---\n{LogText}";
 
-    // Polls ruok; between polls it waits for the server to log something (or PollInterval), so a
-    // server that is busy starting is asked again as soon as it reports progress.
-    private async Task<string?> WaitUntilServingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until the current run answers <c>srvr</c> as a serving server; null when it does, else why
+    /// not. Polls ruok; between polls it waits for the server to log something (or PollInterval), so a
+    /// server that is busy starting is asked again as soon as it reports progress.
+    /// </summary>
+    protected async Task<string?> WaitUntilServingAsync(CancellationToken cancellationToken)
     {
         var elapsed = Stopwatch.StartNew();
         string lastAnswer = "no answer yet";

@@ -32,6 +32,8 @@ public sealed partial class Leader
     private readonly object _zab = new();
     private readonly LeaderEpochCoordinator _discovery;
     private readonly Dictionary<int, LearnerHandler> _handlers = new();
+    // ServerMetrics' learner_handler_qp_size / _time_ms summary sets, one pair per learner sid.
+    private readonly Dictionary<long, (Network.Commands.PercentileSummary Size, Network.Commands.PercentileSummary Time)> _queueStats = new();
     private readonly List<LearnerHandler> _forwarding = new();
     private readonly HashSet<long> _newLeaderAcks = new();
     private readonly Queue<Proposal> _outstanding = new();
@@ -279,6 +281,13 @@ public sealed partial class Leader
                 case LearnerReadyToSync ready when _handlers.TryGetValue(ready.Connection, out var h):
                     h.Sid = ready.Sid;
                     h.IsObserver = ready.IsObserver;
+                    if (!_queueStats.TryGetValue(h.Sid, out var stats))
+                    {
+                        string sid = h.Sid.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        _queueStats[h.Sid] = stats = (new(sid + "_learner_handler_qp_size"), new(sid + "_learner_handler_qp_time_ms"));
+                    }
+                    h.Connection.QueueSizeSampled = stats.Size.Add;
+                    h.Connection.QueueTimeSampled = stats.Time.Add;
                     SyncLearner(h, ready.PeerLastZxid);
                     break;
             }
@@ -480,8 +489,8 @@ public sealed partial class Leader
             static KeyValuePair<string, string> Kv(string k, long v) => new(k, v.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var learners = _handlers.Values.Where(h => h.Forwarding).ToArray();
             int pendingSyncs = _outstanding.Sum(p => p.PendingSyncs?.Count ?? 0);
-            return
-            [
+            var values = new List<KeyValuePair<string, string>>
+            {
                 Kv("quorum_size", _ctx.Verifier.VotingMembers.Count),
                 Kv("learners", learners.Length),
                 Kv("synced_followers", learners.Count(h => !h.IsObserver && _ctx.Verifier.IsVoter(h.Sid))),
@@ -492,7 +501,13 @@ public sealed partial class Leader
                 Kv("last_proposal_size", _lastProposalSize),
                 Kv("max_proposal_size", _maxProposalSize),
                 Kv("min_proposal_size", _minProposalSize),
-            ];
+            };
+            foreach (var (size, time) in _queueStats.Values)
+            {
+                values.AddRange(size.Values());
+                values.AddRange(time.Values());
+            }
+            return values;
         }
     }
 

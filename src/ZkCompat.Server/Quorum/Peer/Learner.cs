@@ -29,6 +29,7 @@ public sealed partial class Learner
     private QuorumConnection? _connection;
     private ZooKeeperServer? _zks;
     private LearnerRequestChain? _chain;
+    private long _leaderSid;
 
     public Learner(QuorumPeerContext ctx, bool observer)
     {
@@ -42,6 +43,7 @@ public sealed partial class Learner
     public async Task RunAsync(QuorumServerSpec leader, CancellationToken ct)
     {
         LogConnecting(_observer ? "OBSERVING" : "FOLLOWING", leader.Id, leader.Host, leader.QuorumPort);
+        _leaderSid = leader.Id;
         var stream = await ConnectAsync(leader, ct).ConfigureAwait(false);
         await using var connection = new QuorumConnection(stream, Limits, _ctx.Time);
         _connection = connection;
@@ -241,11 +243,11 @@ public sealed partial class Learner
         {
             State = _observer ? "observer" : "follower",
             PeerState = _observer ? "observing - broadcast" : "following - broadcast",
-            MonitorValues = () =>
-            [
-                new("quorum_size", _ctx.Verifier.VotingMembers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                new("synced_observers", "0"),
-            ],
+            // Java's synced_observers gauge is null here (no observer master), so mntr leaves it out.
+            MonitorValues = () => _observer
+                ? [new("observer_master_id", _leaderSid.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                   new("quorum_size", _ctx.Verifier.VotingMembers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))]
+                : [new("quorum_size", _ctx.Verifier.VotingMembers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture))],
             ExpiresSessions = false,
             Chain = (zks, loggers, stopping) => _chain = new LearnerRequestChain(this, zks, _observer, stopping),
             Revalidate = RevalidateAsync,

@@ -21,6 +21,18 @@ public sealed class QuorumConnection : IAsyncDisposable
     private readonly Task _writer;
     private long _lastReceived;
     private int _closed;
+    private long _queued;
+
+    /// <summary>Java's markerPacketInterval: every so many packets, one marker measures the time spent queued.</summary>
+    private const int MarkerInterval = 1000;
+
+    private sealed record Marker(long Timestamp);
+
+    /// <summary>Sampled per packet written: how many wait behind it (learner_handler_qp_size).</summary>
+    public Action<long>? QueueSizeSampled { get; set; }
+
+    /// <summary>Sampled per marker: milliseconds a packet waited in the queue (learner_handler_qp_time_ms).</summary>
+    public Action<long>? QueueTimeSampled { get; set; }
 
     /// <param name="queueCapacity">Packets that may wait to be written; a learner that falls this far behind is dropped.</param>
     public QuorumConnection(Stream stream, JuteLimits limits, TimeProvider time, int queueCapacity = 100_000)
@@ -76,7 +88,13 @@ public sealed class QuorumConnection : IAsyncDisposable
     }
 
     /// <summary>Queues a packet; false when the queue is full or the connection closed (the caller drops the peer).</summary>
-    public bool TrySend(QuorumPacket packet) => !IsClosed && _outgoing.Writer.TryWrite(packet);
+    public bool TrySend(QuorumPacket packet)
+    {
+        if (IsClosed) return false;
+        if (QueueTimeSampled is not null && Interlocked.Increment(ref _queued) % MarkerInterval == 1)
+            _outgoing.Writer.TryWrite(new Marker(Time.GetTimestamp()));
+        return _outgoing.Writer.TryWrite(packet);
+    }
 
     /// <summary>Queues a packet, waiting for room.</summary>
     public ValueTask SendAsync(QuorumPacket packet, CancellationToken ct) => _outgoing.Writer.WriteAsync(packet, ct);
@@ -95,6 +113,12 @@ public sealed class QuorumConnection : IAsyncDisposable
             {
                 while (reader.TryRead(out var item))
                 {
+                    if (item is Marker marker)
+                    {
+                        QueueTimeSampled?.Invoke((long)Time.GetElapsedTime(marker.Timestamp).TotalMilliseconds);
+                        continue;
+                    }
+                    QueueSizeSampled?.Invoke(reader.Count);
                     if (item is QuorumPacket packet)
                     {
                         JuteSerializer.Write(packet, buffer);
