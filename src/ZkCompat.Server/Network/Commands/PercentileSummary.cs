@@ -3,11 +3,11 @@ using System.Globalization;
 namespace ZkCompat.Server.Network.Commands;
 
 /// <summary>
-/// Java's AvgMinMaxPercentileCounter: count, sum, min, max and percentiles over a uniform sample of at
+/// Java's AvgMinMaxPercentileCounter (or AvgMinMaxCounter without percentiles): count, sum, min, max and percentiles over a uniform sample of at
 /// most 4096 values (Dropwizard's uniform reservoir, Vitter's algorithm R), printed as mntr prints it.
 /// Thread-safe; Add is cheap enough for a per-packet call.
 /// </summary>
-public sealed class PercentileSummary(string name)
+public sealed class PercentileSummary(string name, bool percentiles = true)
 {
     private const int ReservoirSize = 4096;
     private readonly object _sync = new();
@@ -53,6 +53,8 @@ public sealed class PercentileSummary(string name)
         yield return new("max_" + Name, L(max));
         yield return new("cnt_" + Name, L(count));
         yield return new("sum_" + Name, L(sum));
+        // DetailLevel.BASIC summaries (AvgMinMaxCounter) stop here.
+        if (!percentiles) yield break;
         yield return new("p50_" + Name, L(Quantile(sample, 0.5)));
         yield return new("p95_" + Name, L(Quantile(sample, 0.95)));
         yield return new("p99_" + Name, L(Quantile(sample, 0.99)));

@@ -284,7 +284,7 @@ public sealed partial class Leader
                     if (!_queueStats.TryGetValue(h.Sid, out var stats))
                     {
                         string sid = h.Sid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                        _queueStats[h.Sid] = stats = (new(sid + "_learner_handler_qp_size"), new(sid + "_learner_handler_qp_time_ms"));
+                        _queueStats[h.Sid] = stats = (new(sid + "_learner_handler_qp_size", percentiles: false), new(sid + "_learner_handler_qp_time_ms"));
                     }
                     h.Connection.QueueSizeSampled = stats.Size.Add;
                     h.Connection.QueueTimeSampled = stats.Time.Add;
