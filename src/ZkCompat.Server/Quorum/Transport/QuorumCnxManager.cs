@@ -542,7 +542,7 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
         lock (_gate)
         {
             if (_disposed) return;
-            peer.RetryAt = _time.GetTimestamp() + (long)(peer.Backoff.TotalSeconds * _time.TimestampFrequency);
+            peer.RetryAt = _time.GetTimestamp() + ToTimestamp(peer.Backoff);
             var delay = peer.Backoff;
             var doubled = peer.Backoff * 2;
             peer.Backoff = doubled > _options.MaxReconnectDelay ? _options.MaxReconnectDelay : doubled;
@@ -572,6 +572,8 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
         }
         if (due) ConnectOne(peer.Sid, preferred: null);
     }
+
+    private long ToTimestamp(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);
 
     // Caller holds _gate.
     private void ResetBackoff(Peer peer)
@@ -722,7 +724,18 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
         lock (_gate)
         {
             changed = peer.Current == connection;
-            if (changed) peer.Current = null;
+            if (changed)
+            {
+                peer.Current = null;
+                if (peer.Sid > _mySid && !_disposed)
+                {
+                    // The higher sid owns this link and usually hangs up only to dial again (it heard from us
+                    // on a second connection). Dialling it at once would make it hang up once more, so give
+                    // its call a moment; a queued message still gets a dial if the call does not come.
+                    peer.RetryAt = Math.Max(peer.RetryAt, _time.GetTimestamp() + ToTimestamp(_options.MinReconnectDelay));
+                    ArmRetry(peer, _options.MinReconnectDelay);
+                }
+            }
         }
         if (changed) OnStateChanged();
     }
