@@ -133,6 +133,13 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     public Task<List<string>> GetEphemeralsAsync(string prefixPath = "/", CancellationToken ct = default) =>
         Submit(new PendingRequest<List<string>>(OpCode.GetEphemerals, new GetEphemeralsRequest(prefixPath), prefixPath, ReadEphemerals), ct);
 
+    /// <summary>
+    /// Dynamic reconfiguration (opcode 16): incremental (<paramref name="joining"/>/<paramref name="leaving"/>,
+    /// comma-separated) or non-incremental (<paramref name="newMembers"/>); returns the new config text and stat.
+    /// </summary>
+    public Task<(byte[]? Data, Stat Stat)> ReconfigAsync(string? joining, string? leaving, string? newMembers, long fromConfig = -1, CancellationToken ct = default) =>
+        Submit(new PendingRequest<(byte[]?, Stat)>(OpCode.Reconfig, new ReconfigRequest(joining, leaving, newMembers, fromConfig), "/zookeeper/config", ReadGetData), ct);
+
     public Task SyncAsync(string path, CancellationToken ct = default) =>
         Submit(new PendingRequest<bool>(OpCode.Sync, new SyncRequest(path), path, ReadNothing), ct);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using ZkCompat.Server;
 using ZkCompat.Server.Config;
 using ZkCompat.Server.Network;
+using ZkCompat.Server.Network.Tls;
 using ZkCompat.Server.Persistence;
 
 // zkcompat [-Dname=value ...] [zoo.cfg]: the same arguments Java's ZooKeeperServerMain takes,
@@ -48,10 +49,29 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
     stop.Cancel();
 });
 
+// Java starts the metrics provider before anything else; one that cannot start ends the process (exit 1).
+ZkCompat.Server.Metrics.PrometheusMetricsProvider? metrics;
+try
+{
+    metrics = await ZkCompat.Server.Metrics.MetricsProviderBootstrap.StartAsync(options, loggers, stop.Token);
+}
+catch (ZkCompat.Server.Metrics.MetricsProviderLifeCycleException e)
+{
+    log.LogError("Cannot boot MetricsProvider {ClassName}: {Reason}", options.MetricsProviderClassName, e.Message);
+    return 1;
+}
+await using var metricsProvider = metrics;
+
 // Like Java, clientPortAddress may be a host name; no address means every interface.
 var address = string.IsNullOrEmpty(options.ClientPortAddress) ? IPAddress.IPv6Any
     : IPAddress.TryParse(options.ClientPortAddress, out var parsed) ? parsed
     : (await Dns.GetHostAddressesAsync(options.ClientPortAddress)).First();
+// Java creates its connection factories at startup; one it cannot use ends the process (exit 1).
+if (SecureClientPort.StartupProblem(options) is { } cnxnProblem)
+{
+    log.LogError("Unexpected exception, exiting abnormally: {Problem}", cnxnProblem);
+    return 1;
+}
 var database = new ZkDatabase(options, TimeProvider.System, loggers);
 try
 {
@@ -64,23 +84,42 @@ catch (Exception e) when (e is IOException or CorruptDataException or Unauthoriz
     return 1;
 }
 if (options.IsDistributed)
-    return await RunQuorumPeerAsync(options, database, address, loggers, log, stop.Token);
+    return await RunQuorumPeerAsync(options, database, address, loggers, log, stop.Token, metrics);
 
 await using var server = new ZooKeeperServer(options, database, TimeProvider.System, loggers);
 server.Start();
-ClientListener listener;
+if (metrics is not null) metrics.ServerSource = () => server;
+await using var admin = new ZkCompat.Server.Admin.AdminServer(options, () => server, loggers);
+await admin.StartAsync(stop.Token);
+ClientListener? listener = null;
 try
 {
-    listener = new ClientListener(server, new IPEndPoint(address, options.ClientPort), loggers);
+    // With only a secureClientPort there is no plain port, as in Java.
+    if (options.ClientPort != 0 || options.SecureClientPort == 0)
+        listener = new ClientListener(server, new IPEndPoint(address, options.ClientPort), loggers);
 }
 catch (System.Net.Sockets.SocketException e)
 {
     log.LogError("Unable to bind the client port {Port}: {Reason}", options.ClientPort, e.Message);
     return 1;
 }
-await using (listener)
+ClientListener? secureListener;
+try
 {
-    listener.Start();
+    secureListener = await SecureClientPort.CreateListenerAsync(() => server, options, loggers, TimeProvider.System, stop.Token);
+}
+catch (System.Net.Sockets.SocketException e)
+{
+    log.LogError("Unable to bind the secure client port {Port}: {Reason}", options.SecureClientPort, e.Message);
+    if (listener is not null) await listener.DisposeAsync();
+    return 1;
+}
+await using (listener)
+await using (secureListener)
+{
+    if (secureListener is not null) SecureClientPort.ShareConnections(server, listener, secureListener);
+    listener?.Start();
+    secureListener?.Start();
     var stopped = Task.Delay(Timeout.Infinite, stop.Token);
     var first = await Task.WhenAny(stopped, server.Failure);
     if (first == server.Failure)
@@ -94,13 +133,16 @@ await using (listener)
 return 0;
 
 // QuorumPeerMain: the election port, the quorum peer's role loop, and a client port that follows the role.
-static async Task<int> RunQuorumPeerAsync(ServerOptions options, ZkDatabase database, IPAddress address, ILoggerFactory loggers, ILogger log, CancellationToken stop)
+static async Task<int> RunQuorumPeerAsync(ServerOptions options, ZkDatabase database, IPAddress address, ILoggerFactory loggers, ILogger log, CancellationToken stop,
+    ZkCompat.Server.Metrics.PrometheusMetricsProvider? metrics)
 {
     using var _ = database;
     var network = new ZkCompat.Server.Quorum.Transport.TcpPeerNetwork();
     await using var election = ZkCompat.Server.Quorum.Election.ElectionDriver.Create(options, network, TimeProvider.System, loggers);
     var peer = new ZkCompat.Server.Quorum.Peer.QuorumPeer(options, database, network,
         new ZkCompat.Server.Quorum.Peer.DriverElection(election), TimeProvider.System, loggers);
+    // The gauges follow the role; counters and summaries are the process's, as Java's ServerMetrics.
+    if (metrics is not null) metrics.ServerSource = () => peer.Serving;
     int port = options.ClientPort != 0 ? options.ClientPort : options.Self?.ClientPort ?? 2181;
     ClientListener listener;
     try
@@ -112,14 +154,30 @@ static async Task<int> RunQuorumPeerAsync(ServerOptions options, ZkDatabase data
         log.LogError("Unable to bind the client port {Port}: {Reason}", port, e.Message);
         return 1;
     }
+    ClientListener? secureListener;
+    try
+    {
+        secureListener = await SecureClientPort.CreateListenerAsync(() => peer.Serving, options, loggers, TimeProvider.System, stop);
+    }
+    catch (System.Net.Sockets.SocketException e)
+    {
+        log.LogError("Unable to bind the secure client port {Port}: {Reason}", options.SecureClientPort, e.Message);
+        await listener.DisposeAsync();
+        return 1;
+    }
     await using (listener)
+    await using (secureListener)
     {
         peer.ServingChanged = (old, now) =>
         {
             if (old is not null) listener.CloseConnectionsOf(old);
-            if (now is not null) now.ConnectionSource = () => listener.ConnectionsOf(now);
+            if (old is not null) secureListener?.CloseConnectionsOf(old);
+            if (now is not null) SecureClientPort.ShareConnections(now, listener, secureListener);
         };
         listener.Start();
+        secureListener?.Start();
+        await using var admin = new ZkCompat.Server.Admin.AdminServer(options, () => peer.Serving, loggers, peer, () => election.CurrentVote.Id);
+        await admin.StartAsync(stop);
         election.Start();
         try
         {

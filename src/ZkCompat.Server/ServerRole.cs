@@ -41,6 +41,9 @@ public sealed record ServerRole
     /// <summary>Lines srvr/stat append after Mode (a leader's "Proposal sizes last/min/max: ...").</summary>
     public Func<string>? StatExtra { get; init; }
 
+    /// <summary>The leader's reconfig checks: returns the new config text or throws a KeeperException; null elsewhere (UNIMPLEMENTED).</summary>
+    public Func<Protocol.Proto.ReconfigRequest, long, string>? PrepareReconfig { get; init; }
+
     /// <summary>A txn was applied to the tree.</summary>
     public Action<Request>? Applied { get; init; }
 }

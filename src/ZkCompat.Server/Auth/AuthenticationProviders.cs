@@ -1,3 +1,4 @@
+using ZkCompat.Server.Auth.Sasl;
 using ZkCompat.Server.Config;
 
 namespace ZkCompat.Server.Auth;
@@ -27,9 +28,30 @@ public sealed class AuthenticationProviders
         foreach (var provider in additional ?? []) Add(provider);
     }
 
-    /// <summary>The providers the options ask for (super digest, digest switch and algorithm).</summary>
+    /// <summary>
+    /// The providers the options ask for (super digest, digest switch and algorithm, the
+    /// <c>authProvider.*</c> classes this server implements) and the SASL settings.
+    /// </summary>
     public static AuthenticationProviders FromOptions(ServerOptions options, IEnumerable<IAuthenticationProvider>? additional = null) =>
-        new(options.SuperDigest, options.DigestAuthEnabled, options.DigestAlgorithm, additional);
+        new(options.SuperDigest, options.DigestAuthEnabled, options.DigestAlgorithm, [.. Configured(options), .. additional ?? []])
+        {
+            Sasl = SaslAuthentication.FromOptions(options),
+        };
+
+    /// <summary>SASL negotiation (opcode 102) and authentication enforcement; disabled unless configured.</summary>
+    public SaslAuthentication Sasl { get; init; } = SaslAuthentication.Disabled;
+
+    // Java instantiates each authProvider.* class by name; the ones with a counterpart here are mapped.
+    private static IEnumerable<IAuthenticationProvider> Configured(ServerOptions options)
+    {
+        foreach (string className in options.AuthProviderClasses.Values)
+        {
+            if (className == SaslAuthenticationProvider.JavaClassName)
+                yield return new SaslAuthenticationProvider(options.GetProperty("zookeeper.letAnySaslUserDoX"));
+            else if (className == X509AuthenticationProvider.JavaClassName)
+                yield return X509AuthenticationProvider.FromOptions(options);
+        }
+    }
 
     public IAuthenticationProvider? Get(string? scheme) => scheme is null ? null : _providers.GetValueOrDefault(scheme);
 

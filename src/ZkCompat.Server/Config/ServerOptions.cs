@@ -86,6 +86,15 @@ public sealed record ServerOptions
     public int SecureClientPort { get; init; }
     public string? SecureClientPortAddress { get; init; }
 
+    public const string NioServerCnxnFactory = "org.apache.zookeeper.server.NIOServerCnxnFactory";
+    public const string NettyServerCnxnFactory = "org.apache.zookeeper.server.NettyServerCnxnFactory";
+
+    /// <summary><c>zookeeper.serverCnxnFactory</c>: Java refuses a secure client port with the NIO one (the default).</summary>
+    public string ServerCnxnFactory { get; init; } = NioServerCnxnFactory;
+
+    /// <summary>The secure client port's TLS settings (<c>zookeeper.ssl.*</c>).</summary>
+    public ClientTlsOptions ClientTls { get; init; } = new();
+
     /// <summary>-1: the OS default backlog.</summary>
     public int ClientPortListenBacklog { get; init; } = -1;
 
@@ -149,6 +158,29 @@ public sealed record ServerOptions
 
     /// <summary><c>zookeeper.authProvider.*</c> entries (scheme key → Java class name), for sasl/x509 wiring.</summary>
     public IReadOnlyDictionary<string, string> AuthProviderClasses { get; init; } = new Dictionary<string, string>();
+
+    // ---- SASL on client connections ----------------------------------------------------------
+
+    /// <summary><c>java.security.auth.login.config</c>: the JAAS file, as given.</summary>
+    public string? JaasConfigFile { get; init; }
+
+    /// <summary>The JAAS file read at startup; null when none was given.</summary>
+    public Auth.Sasl.JaasConfiguration? JaasConfiguration { get; init; }
+
+    /// <summary><c>zookeeper.sasl.serverconfig</c>: the JAAS section of the server's login.</summary>
+    public string SaslServerSection { get; init; } = "Server";
+
+    /// <summary><c>zookeeper.allowSaslFailedClients</c>: a failed SASL exchange does not close the connection.</summary>
+    public bool AllowSaslFailedClients { get; init; }
+
+    /// <summary><c>zookeeper.enforce.auth.enabled</c>.</summary>
+    public bool EnforceAuthEnabled { get; init; }
+
+    /// <summary><c>zookeeper.enforce.auth.schemes</c>, split at ',' and trimmed.</summary>
+    public IReadOnlyList<string> EnforceAuthSchemes { get; init; } = [];
+
+    /// <summary><c>zookeeper.sessionRequireClientSASLAuth</c>: enforcement with the scheme "sasl" alone.</summary>
+    public bool SessionRequireClientSaslAuth { get; init; }
 
     /// <summary><c>zookeeper.skipACL</c> == "yes".</summary>
     public bool SkipAcl { get; init; }

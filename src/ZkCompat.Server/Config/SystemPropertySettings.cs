@@ -1,4 +1,5 @@
 using ZkCompat.Server.Auth;
+using ZkCompat.Server.Auth.Sasl;
 
 namespace ZkCompat.Server.Config;
 
@@ -29,11 +30,16 @@ internal static class SystemPropertySettings
         "zookeeper.admin.commandURL", "zookeeper.admin.idleTimeout", "zookeeper.multiAddress.enabled",
         "zookeeper.multiAddress.reachabilityCheckEnabled", "zookeeper.multiAddress.reachabilityCheckTimeoutMs",
         "zookeeper.forceSnapshotSync", "zookeeper.fastleader.minNotificationInterval", "zookeeper.fastleader.maxNotificationInterval",
+        "zookeeper.sasl.serverconfig", "zookeeper.allowSaslFailedClients", "zookeeper.enforce.auth.enabled",
+        "zookeeper.enforce.auth.schemes", "zookeeper.sessionRequireClientSASLAuth", "zookeeper.superUser",
+        "zookeeper.SASLAuthenticationProvider.superPassword", "zookeeper.letAnySaslUserDoX",
     };
 
     /// <summary>Whether the server reads this property (zoo.cfg keys mapping elsewhere are "unknown").</summary>
     public static bool IsKnown(string property) =>
-        Known.Contains(property) || property.StartsWith("zookeeper.authProvider.", StringComparison.Ordinal);
+        Known.Contains(property) || property.StartsWith("zookeeper.authProvider.", StringComparison.Ordinal)
+        || property.StartsWith("zookeeper.superUser.", StringComparison.Ordinal)
+        || ClientTlsOptions.PropertyNames.Contains(property);
 
     public static ServerOptions Apply(ServerOptions o, IReadOnlyDictionary<string, string> p, List<string> warnings)
     {
@@ -112,7 +118,13 @@ internal static class SystemPropertySettings
             ForceSnapshotSync = JavaText.ParseBoolean(Get("zookeeper.forceSnapshotSync")),
             MinNotificationIntervalMs = GetInt("zookeeper.fastleader.minNotificationInterval", 200),
             MaxNotificationIntervalMs = GetInt("zookeeper.fastleader.maxNotificationInterval", 60000),
+            ServerCnxnFactory = Get("zookeeper.serverCnxnFactory") ?? ServerOptions.NioServerCnxnFactory,
+            ClientTls = ClientTlsOptions.FromProperties(p),
         };
+        // Only a server that reads the stores (a secure port, or x509 ACLs) needs a reader for their type.
+        if (o.SecureClientPort != 0 || authProviders.ContainsValue(X509AuthenticationProvider.JavaClassName))
+            o.ClientTls.CheckSupportedStoreTypes();
+        o = ApplySasl(o, p, warnings);
 
         if (extendedTypes && o.SessionTrackerServerId > ServerOptions.MaxExtendedServerId)
         {
@@ -122,6 +134,66 @@ internal static class SystemPropertySettings
         }
         return o;
     }
+
+    /// <summary>
+    /// SASL on client connections: the JAAS file (read now; a file that cannot be read or parsed stops
+    /// the server, as it stops Java's), the failed-client switch and the enforcement settings, which
+    /// must name schemes that have a provider.
+    /// </summary>
+    private static ServerOptions ApplySasl(ServerOptions o, IReadOnlyDictionary<string, string> p, List<string> warnings)
+    {
+        string? jaasFile = p.GetValueOrDefault("java.security.auth.login.config");
+        string? sectionProperty = p.GetValueOrDefault("zookeeper.sasl.serverconfig");
+        string section = sectionProperty ?? "Server";
+        JaasConfiguration? jaas = null;
+        if (jaasFile is not null)
+        {
+            try
+            {
+                jaas = JaasConfiguration.Load(jaasFile, name => JavaSystemProperty(p, name));
+            }
+            catch (JaasConfigurationException e)
+            {
+                string message = $"No JAAS configuration section named '{section}' was found in '{jaasFile}'.";
+                if (sectionProperty is not null) message += " But zookeeper.sasl.serverconfig was set.";
+                throw new ConfigException(message + " (" + e.Message + ")", "java.security.auth.login.config", e);
+            }
+        }
+        var schemes = new List<string>();
+        if (p.GetValueOrDefault("zookeeper.enforce.auth.schemes") is { } list)
+        {
+            foreach (string scheme in JavaText.Split(list, ',')) schemes.Add(JavaText.Trim(scheme));
+        }
+        o = o with
+        {
+            JaasConfigFile = jaasFile,
+            JaasConfiguration = jaas,
+            SaslServerSection = section,
+            AllowSaslFailedClients = JavaText.ParseBoolean(p.GetValueOrDefault("zookeeper.allowSaslFailedClients")),
+            EnforceAuthEnabled = JavaText.ParseBoolean(p.GetValueOrDefault("zookeeper.enforce.auth.enabled")),
+            EnforceAuthSchemes = schemes,
+            SessionRequireClientSaslAuth = JavaText.ParseBoolean(p.GetValueOrDefault("zookeeper.sessionRequireClientSASLAuth")),
+        };
+        _ = SaslLogin.FromOptions(o, warnings);
+        var providers = AuthenticationProviders.FromOptions(o);
+        if (AuthenticationHelper.FromOptions(o).Validate(scheme => providers.Get(scheme) is not null) is { } problem)
+            throw new ConfigException(problem, "zookeeper.enforce.auth.enabled");
+        return o;
+    }
+
+    // ${name} in a JAAS file: the -D properties, then the JVM's own that a JAAS file may use.
+    private static string? JavaSystemProperty(IReadOnlyDictionary<string, string> p, string name) =>
+        p.GetValueOrDefault(name) ?? name switch
+        {
+            "user.home" => Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+            "user.dir" => Environment.CurrentDirectory,
+            "user.name" => Environment.UserName,
+            "java.io.tmpdir" => Path.GetTempPath().TrimEnd(Path.DirectorySeparatorChar),
+            "file.separator" => Path.DirectorySeparatorChar.ToString(),
+            "path.separator" => Path.PathSeparator.ToString(),
+            "line.separator" => Environment.NewLine,
+            _ => null,
+        };
 
     /// <summary>FourLetterCommands.isEnabled's whitelist: comma list, "*" ⇒ all, srvr always, isro in read-only mode.</summary>
     public static IReadOnlySet<string> FourLetterWords(string? whitelist, string? readOnlyMode)

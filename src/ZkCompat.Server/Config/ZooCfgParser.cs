@@ -206,6 +206,8 @@ internal sealed class ZooCfgParser
         // Java loads the class by name; only the providers this server implements exist here.
         if (_o.MetricsProviderClassName is not (ServerOptions.DefaultMetricsProvider or ServerOptions.PrometheusMetricsProvider))
             throw Wrapped("metrics provider class was not found", "metricsProvider.className");
+        // Java's provider parses its numbers as it starts, before anything else: a bad one stops the server.
+        if (_o.MetricsProviderClassName == ServerOptions.PrometheusMetricsProvider) Metrics.PrometheusMetricsOptions.Parse(_metricsConfig);
     }
 
     private void CheckPort(int port, string key)

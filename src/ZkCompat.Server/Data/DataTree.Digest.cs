@@ -83,18 +83,16 @@ public sealed partial class DataTree
     public long ComputeTreeDigest()
     {
         long sum = 0;
-        foreach (var (path, node) in _nodes)
+        // The "/" alias is the root, counted once (as "").
+        foreach (var (path, node) in AllNodes())
         {
-            // The "/" alias is the root already counted under "".
-            if (path == SpecialPaths.Root) continue;
             lock (node.Sync) sum += NodeDigest(path, node);
         }
         return sum;
     }
 
     /// <summary>The digest of one node as it is now (call with its lock held, or before it is shared).</summary>
-    private static long NodeDigest(string path, DataNode node) =>
-        DigestCalculator.CalculateDigest(path, node.Data, node.Stat);
+    private static long NodeDigest(string path, DataNode node) => DigestCalculator.CalculateDigest(path, node);
 
     /// <summary>Before a node's data or stat changes (Java's <c>preChange</c>).</summary>
     private void RemoveNodeDigest(string path, DataNode node)

@@ -18,9 +18,10 @@ public sealed partial class DataTree
         int parentCVersion, long zxid, long time, Stat? outputStat)
     {
         int lastSlash = path.LastIndexOf('/');
+        var parent = GetNode(path.AsSpan(0, lastSlash));
+        if (parent is null) return ErrorCode.NoNode;
         string parentName = path[..lastSlash];
-        string childName = path[(lastSlash + 1)..];
-        if (!_nodes.TryGetValue(parentName, out var parent)) return ErrorCode.NoNode;
+        var childName = path.AsSpan(lastSlash + 1);
         var ephemeralType = GetEphemeralType(ephemeralOwner);
 
         lock (parent.Sync)
@@ -28,19 +29,20 @@ public sealed partial class DataTree
             // The ACL is counted before the existence check, as in Java: during a fuzzy snapshot
             // sync the ACL must exist even if this create turns out to be a replay.
             long aclRef = Acls.ConvertAcls(acl);
-            if (parent.HasChildLocked(childName)) return ErrorCode.NodeExists;
+            if (parent.GetChild(childName) is not null) return ErrorCode.NodeExists;
 
-            if (parentCVersion == -1) parentCVersion = parent.Stat.Cversion + 1;
-            if (parentCVersion > parent.Stat.Cversion)
+            if (parentCVersion == -1) parentCVersion = parent.Cversion + 1;
+            if (parentCVersion > parent.Cversion)
             {
                 RemoveNodeDigest(parentName, parent);
-                parent.Stat.Cversion = parentCVersion;
-                parent.Stat.Pzxid = zxid;
+                parent.Cversion = parentCVersion;
+                parent.Pzxid = zxid;
                 AddNodeDigest(parentName, parent);
             }
 
-            var child = new DataNode(data, aclRef, CreateStat(zxid, time, ephemeralOwner), ephemeralType);
-            parent.AddChildLocked(childName);
+            var child = new DataNode(_names.Get(childName), data, aclRef, ephemeralType);
+            child.InitStat(zxid, time, ephemeralOwner);
+            parent.AddChildLocked(child);
             Interlocked.Add(ref _nodeDataSize, NodeSize(path, data));
             PutNode(path, child);
             switch (ephemeralType)
@@ -59,7 +61,7 @@ public sealed partial class DataTree
             if (outputStat is not null) child.CopyStat(outputStat);
         }
 
-        UpdateQuotaOnCreate(path, parentName, childName, data);
+        UpdateQuotaOnCreate(path, parentName, path[(lastSlash + 1)..], data);
         DataWatches.TriggerWatch(path, EventType.NodeCreated, zxid);
         ChildWatches.TriggerWatch(parentName.Length == 0 ? SpecialPaths.Root : parentName, EventType.NodeChildrenChanged, zxid);
         return ErrorCode.Ok;
@@ -76,22 +78,26 @@ public sealed partial class DataTree
         int lastSlash = path.LastIndexOf('/');
         string parentName = path[..lastSlash];
         string childName = path[(lastSlash + 1)..];
-        if (!_nodes.TryGetValue(parentName, out var parent)) return ErrorCode.NoNode;
+        var parent = GetNode(parentName);
+        if (parent is null) return ErrorCode.NoNode;
 
+        DataNode? node;
         lock (parent.Sync)
         {
-            parent.RemoveChildLocked(childName);
+            node = parent.RemoveChildLocked(childName);
             // Only forward: a create replayed earlier may have set a higher one together with the cversion.
-            if (zxid > parent.Stat.Pzxid)
+            if (zxid > parent.Pzxid)
             {
                 RemoveNodeDigest(parentName, parent);
-                parent.Stat.Pzxid = zxid;
+                parent.Pzxid = zxid;
                 AddNodeDigest(parentName, parent);
             }
         }
 
-        if (!RemoveNode(path, out var node)) return ErrorCode.NoNode;
-        lock (node!.Sync)
+        // Not among the parent's children: Java's map may still hold it, as an orphan.
+        if (node is null && (_orphans.IsEmpty || !_orphans.TryRemove(path, out node))) return ErrorCode.NoNode;
+        RemoveNode(path, node);
+        lock (node.Sync)
         {
             Acls.RemoveUsage(node.AclRef);
             Interlocked.Add(ref _nodeDataSize, -NodeSize(path, node.Data));
@@ -107,7 +113,7 @@ public sealed partial class DataTree
                 break;
             case EphemeralType.Normal:
                 // The session's set stays even when emptied; closing the session removes it.
-                if (_ephemerals.TryGetValue(node.Stat.EphemeralOwner, out var paths))
+                if (_ephemerals.TryGetValue(node.EphemeralOwner, out var paths))
                 {
                     lock (paths) paths.Remove(path);
                 }
@@ -128,7 +134,8 @@ public sealed partial class DataTree
     internal ErrorCode TrySetData(string path, byte[]? data, int version, long zxid, long time, out Stat? stat)
     {
         stat = null;
-        if (!_nodes.TryGetValue(path, out var node)) return ErrorCode.NoNode;
+        var node = GetNode(path);
+        if (node is null) return ErrorCode.NoNode;
         var result = new Stat();
         byte[]? lastData;
         lock (node.Sync)
@@ -136,9 +143,9 @@ public sealed partial class DataTree
             lastData = node.Data;
             RemoveNodeDigest(path, node);
             node.Data = data;
-            node.Stat.Mtime = time;
-            node.Stat.Mzxid = zxid;
-            node.Stat.Version = version;
+            node.Mtime = time;
+            node.Mzxid = zxid;
+            node.Version = version;
             AddNodeDigest(path, node);
             node.CopyStatLocked(result);
         }
@@ -158,13 +165,14 @@ public sealed partial class DataTree
     internal ErrorCode TrySetAcl(string path, IReadOnlyList<ACL>? acl, int version, out Stat? stat)
     {
         stat = null;
-        if (!_nodes.TryGetValue(path, out var node)) return ErrorCode.NoNode;
+        var node = GetNode(path);
+        if (node is null) return ErrorCode.NoNode;
         var result = new Stat();
         lock (node.Sync)
         {
             Acls.RemoveUsage(node.AclRef);
             RemoveNodeDigest(path, node);
-            node.Stat.Aversion = version;
+            node.Aversion = version;
             AddNodeDigest(path, node);
             node.AclRef = Acls.ConvertAcls(acl);
             node.CopyStatLocked(result);
@@ -181,15 +189,16 @@ public sealed partial class DataTree
     internal ErrorCode TrySetCversionPzxid(string path, int newCversion, long zxid)
     {
         if (path.EndsWith('/')) path = path[..^1];
-        if (!_nodes.TryGetValue(path, out var node)) return ErrorCode.NoNode;
+        var node = GetNode(path);
+        if (node is null) return ErrorCode.NoNode;
         lock (node.Sync)
         {
-            if (newCversion == -1) newCversion = node.Stat.Cversion + 1;
-            if (newCversion > node.Stat.Cversion)
+            if (newCversion == -1) newCversion = node.Cversion + 1;
+            if (newCversion > node.Cversion)
             {
                 RemoveNodeDigest(path, node);
-                node.Stat.Cversion = newCversion;
-                node.Stat.Pzxid = zxid;
+                node.Cversion = newCversion;
+                node.Pzxid = zxid;
                 AddNodeDigest(path, node);
             }
         }
@@ -230,17 +239,4 @@ public sealed partial class DataTree
             if (listed is null || !listed.Contains(path)) TryDeleteNode(path, zxid);
         }
     }
-
-    private static StatPersisted CreateStat(long zxid, long time, long ephemeralOwner) => new()
-    {
-        Czxid = zxid,
-        Mzxid = zxid,
-        Pzxid = zxid,
-        Ctime = time,
-        Mtime = time,
-        Version = 0,
-        Cversion = 0,
-        Aversion = 0,
-        EphemeralOwner = ephemeralOwner,
-    };
 }

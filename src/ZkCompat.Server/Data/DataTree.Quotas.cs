@@ -68,7 +68,7 @@ public sealed partial class DataTree
     /// </summary>
     private void UpdateQuotaStat(string lastPrefix, long bytesDiff, int countDiff)
     {
-        if (!_nodes.TryGetValue(Quotas.StatPath(lastPrefix), out var statNode)) return;
+        if (GetNode(Quotas.StatPath(lastPrefix)) is not { } statNode) return;
         lock (statNode.Sync)
         {
             // Java's apply would die on unparsable stats; leaving them as written is the kinder choice.
@@ -88,7 +88,7 @@ public sealed partial class DataTree
         var (count, bytes) = CountSubtree(path);
         var stats = new StatsTrack { Bytes = bytes, Count = count };
         string statPath = Quotas.StatPath(path);
-        if (!_nodes.TryGetValue(statPath, out var statNode)) return;
+        if (GetNode(statPath) is not { } statNode) return;
         lock (statNode.Sync)
         {
             RemoveNodeDigest(statPath, statNode);
@@ -107,7 +107,7 @@ public sealed partial class DataTree
         while (pending.Count > 0)
         {
             string current = pending.Pop();
-            if (!_nodes.TryGetValue(current, out var node)) continue;
+            if (GetNode(current) is not { } node) continue;
             string[] children;
             lock (node.Sync)
             {
@@ -128,7 +128,7 @@ public sealed partial class DataTree
     private void SetupQuota()
     {
         _quotaTrie.Clear();
-        if (!_nodes.ContainsKey(SpecialPaths.Quota)) return;
+        if (GetNode(SpecialPaths.Quota) is null) return;
 
         const string endString = "/" + SpecialPaths.QuotaLimitNode;
         var pending = new Stack<string>();
@@ -136,7 +136,7 @@ public sealed partial class DataTree
         while (pending.Count > 0)
         {
             string path = pending.Pop();
-            if (!_nodes.TryGetValue(path, out var node)) continue;
+            if (GetNode(path) is not { } node) continue;
             string[] children;
             lock (node.Sync) children = node.ChildrenLocked();
             if (children.Length > 0)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using ZkCompat.Jute;
 using ZkCompat.Protocol.Data;
 
@@ -34,16 +35,15 @@ public sealed partial class DataTree
     /// <summary>A resumable walk over the nodes for the snapshot form; one writer, one thread.</summary>
     public sealed class SnapshotNodeWriter
     {
-        private readonly DataTree _tree;
         // An explicit stack: a chain of nodes can be far deeper than the call stack allows.
-        private readonly Stack<string> _pending = new();
+        private readonly Stack<(DataNode Node, int Depth)> _pending = new();
+        // The path of the node being written, in its stored (ustring) form, built from the names
+        // on the way down: _pathEnd[d] is where the path of the last node written at depth d ends.
+        private byte[] _path = new byte[256];
+        private int[] _pathEnd = new int[32];
         private bool _done;
 
-        internal SnapshotNodeWriter(DataTree tree)
-        {
-            _tree = tree;
-            _pending.Push("");
-        }
+        internal SnapshotNodeWriter(DataTree tree) => _pending.Push((Volatile.Read(ref tree._root), 0));
 
         /// <summary>
         /// Writes nodes until <paramref name="writer"/> holds at least <paramref name="untilBytesWritten"/>
@@ -59,35 +59,36 @@ public sealed partial class DataTree
                     _done = true;
                     break;
                 }
-                WriteNode(ref writer, _pending.Pop());
+                var (node, depth) = _pending.Pop();
+                WriteNode(ref writer, node, depth);
             }
             return _done;
         }
 
-        private void WriteNode(ref JuteWriter writer, string path)
+        private void WriteNode(ref JuteWriter writer, DataNode node, int depth)
         {
-            // Deleted since its parent was written: a fuzzy snapshot just leaves it out.
-            if (!_tree._nodes.TryGetValue(path, out var node)) return;
-
             byte[]? data;
             long aclRef;
-            string[] children;
+            DataNode[] children;
             // The stat is copied field by field (StatPersisted's jute order), not as a new record per node.
             long czxid, mzxid, ctime, mtime, ephemeralOwner, pzxid;
             int version, cversion, aversion;
             lock (node.Sync)
             {
+                // Deleted since its parent was written: a fuzzy snapshot just leaves it out.
+                if (node.Deleted) return;
                 // The data array itself is never changed once stored, so it needs no copy.
                 data = node.Data;
                 aclRef = node.AclRef;
-                var stat = node.Stat;
-                (czxid, mzxid, ctime, mtime) = (stat.Czxid, stat.Mzxid, stat.Ctime, stat.Mtime);
-                (version, cversion, aversion) = (stat.Version, stat.Cversion, stat.Aversion);
-                (ephemeralOwner, pzxid) = (stat.EphemeralOwner, stat.Pzxid);
-                children = node.ChildrenLocked();
+                (czxid, mzxid, ctime, mtime) = (node.Czxid, node.Mzxid, node.Ctime, node.Mtime);
+                (version, cversion, aversion) = (node.Version, node.Cversion, node.Aversion);
+                (ephemeralOwner, pzxid) = (node.EphemeralOwner, node.Pzxid);
+                children = node.ChildNodesLocked();
             }
 
-            writer.WriteUString(path);
+            int pathLength = AppendName(node.Name, depth);
+            writer.WriteInt(pathLength);
+            writer.WriteRaw(_path.AsSpan(0, pathLength));
             writer.WriteBuffer(data);
             writer.WriteLong(aclRef);
             writer.WriteLong(czxid);
@@ -100,8 +101,28 @@ public sealed partial class DataTree
             writer.WriteLong(ephemeralOwner);
             writer.WriteLong(pzxid);
 
-            // Reversed so that siblings come out in the set's order.
-            for (int i = children.Length - 1; i >= 0; i--) _pending.Push(path + "/" + children[i]);
+            // Reversed so that siblings come out in the index's order.
+            for (int i = children.Length - 1; i >= 0; i--) _pending.Push((children[i], depth + 1));
+        }
+
+        /// <summary>The path at <paramref name="depth"/>: the parent's (depth − 1), "/", the name. Returns its length.</summary>
+        private int AppendName(string name, int depth)
+        {
+            if (depth >= _pathEnd.Length) Array.Resize(ref _pathEnd, _pathEnd.Length * 2);
+            if (depth == 0)
+            {
+                // The root is written as "".
+                _pathEnd[0] = 0;
+                return 0;
+            }
+            int start = _pathEnd[depth - 1];
+            int end = start + 1 + JuteStrings.GetByteCount(name);
+            if (end > _path.Length) Array.Resize(ref _path, Math.Max(end, _path.Length * 2));
+            _path[start] = (byte)'/';
+            // Per name, as jute encodes the whole path: no character spans a '/'.
+            JuteStrings.Encode(name, _path.AsSpan(start + 1));
+            _pathEnd[depth] = end;
+            return end;
         }
     }
 
@@ -126,9 +147,11 @@ public sealed partial class DataTree
     /// </summary>
     public SnapshotNodeLoader BeginNodeLoad()
     {
-        _nodes.Clear();
+        // A placeholder until the snapshot's root ("") is read; nothing may hang below it.
+        Volatile.Write(ref _root, NewSpecialNode(""));
         _nodeCount = 0;
         ResetTreeDigest();
+        _orphans.Clear();
         _ephemerals.Clear();
         _containers.Clear();
         _ttls.Clear();
@@ -137,8 +160,10 @@ public sealed partial class DataTree
 
     /// <summary>
     /// The node part of a snapshot load, the hot loop of a restart: digests, data size and ACL use
-    /// are tallied here and applied once, and a parent is found without allocating its path
-    /// (pre-order puts a node right after its parent or its previous sibling).
+    /// are tallied here and applied once; a node's path is used as read (no path string is made
+    /// unless the node is ephemeral, a container or a TTL node), and its parent is found without a
+    /// lookup when it is the previous node or the previous node's parent (pre-order puts a node
+    /// right after its parent or its previous sibling).
     /// </summary>
     public sealed class SnapshotNodeLoader
     {
@@ -148,12 +173,18 @@ public sealed partial class DataTree
         private long _digestSum;
         private long _dataSize;
         private bool _replaced;
+        private bool _rootLoaded;
         private long _lastAclRef;
         private long _lastAclUses;
-        private string _previousPath = "";
+        // The paths (as stored) of the previous node and of the last parent found, and those nodes.
+        private byte[] _previousPath = new byte[256];
+        private int _previousLength = -1;
         private DataNode? _previousNode;
-        private string _parentPath = "";
+        private byte[] _parentPath = new byte[256];
+        private int _parentLength = -1;
         private DataNode? _parent;
+        // A path split over input segments, copied whole.
+        private byte[] _scratch = [];
 
         internal SnapshotNodeLoader(DataTree tree)
         {
@@ -168,56 +199,101 @@ public sealed partial class DataTree
         /// <exception cref="JuteException">Malformed input, or a node listed before its parent.</exception>
         public bool ReadNode(ref JuteReader reader)
         {
-            string? path = reader.ReadUString();
-            if (path == "/") return false;
-            if (path is null) throw new JuteException("Invalid snapshot: null node path");
+            var path = ReadPath(ref reader);
+            if (path.Length == 1 && path[0] == (byte)'/') return false;
             var data = reader.ReadBuffer();
             long aclRef = reader.ReadLong();
-            var stat = StatPersisted.Deserialize(ref reader);
+            // StatPersisted's fields in jute order, straight into the node.
+            long czxid = reader.ReadLong();
+            long mzxid = reader.ReadLong();
+            long ctime = reader.ReadLong();
+            long mtime = reader.ReadLong();
+            int version = reader.ReadInt();
+            int cversion = reader.ReadInt();
+            int aversion = reader.ReadInt();
+            long ephemeralOwner = reader.ReadLong();
+            long pzxid = reader.ReadLong();
 
             var tree = _tree;
-            int lastSlash = path.LastIndexOf('/');
-            DataNode? parent = null;
-            if (lastSlash != -1) parent = FindParent(path, lastSlash);
-
-            var ephemeralType = tree.GetEphemeralType(stat.EphemeralOwner);
-            var node = new DataNode(data, aclRef, stat, ephemeralType);
-            if (tree._nodes.TryAdd(path, node))
+            int lastSlash = path.LastIndexOf((byte)'/');
+            DataNode? parent = lastSlash == -1 ? null : FindParent(path, lastSlash);
+            string name = lastSlash == -1 ? "" : tree._names.Get(path[(lastSlash + 1)..]);
+            var ephemeralType = tree.GetEphemeralType(ephemeralOwner);
+            var node = new DataNode(name, data, aclRef, ephemeralType)
             {
-                tree._nodeCount++;
-                if (_digestEnabled) _digestSum += NodeDigest(path, node);
-                _dataSize += NodeSize(path, data);
+                Czxid = czxid,
+                Mzxid = mzxid,
+                Ctime = ctime,
+                Mtime = mtime,
+                Version = version,
+                Cversion = cversion,
+                Aversion = aversion,
+                EphemeralOwner = ephemeralOwner,
+                Pzxid = pzxid,
+            };
+
+            DataNode? replaced;
+            if (parent is null)
+            {
+                // Java makes any path without a '/' the root.
+                replaced = _rootLoaded ? tree._root : null;
+                Volatile.Write(ref tree._root, node);
+                _rootLoaded = true;
             }
             else
             {
-                tree.PutNode(path, node);
+                lock (parent.Sync) replaced = parent.AddChildLocked(node);
+            }
+
+            string? pathString = System.Text.Ascii.IsValid(path) ? null : Decode(path);
+            if (replaced is not null || (!tree._orphans.IsEmpty && tree._orphans.ContainsKey(pathString ??= Decode(path))))
+            {
+                // Java's map put over an entry of the same path (a malformed snapshot): the old node goes.
+                pathString ??= Decode(path);
+                if (replaced is not null)
+                {
+                    tree.Replaced(pathString, replaced);
+                    lock (node.Sync) tree.AddNodeDigest(pathString, node);
+                }
+                else
+                {
+                    tree.PutNode(pathString, node);
+                }
                 _replaced = true;
-                // The cached parent may be the node just replaced.
-                _parent = null;
+            }
+            else
+            {
+                tree._nodeCount++;
+                if (_digestEnabled)
+                {
+                    _digestSum += pathString is null
+                        ? DigestCalculator.CalculateDigestAscii(path, node)
+                        : DigestCalculator.CalculateDigest(pathString, node);
+                }
+                _dataSize += (pathString?.Length ?? path.Length) + (data?.Length ?? 0);
             }
             CountAclUse(aclRef);
 
-            if (parent is null)
+            if (parent is not null && ephemeralType != EphemeralType.Void)
             {
-                tree._root = node;
-            }
-            else
-            {
-                lock (parent.Sync) parent.AddChildLocked(path[(lastSlash + 1)..]);
+                pathString ??= Decode(path);
                 switch (ephemeralType)
                 {
                     case EphemeralType.Container:
-                        tree._containers.TryAdd(path, 0);
+                        tree._containers.TryAdd(pathString, 0);
                         break;
                     case EphemeralType.Ttl:
-                        tree._ttls.TryAdd(path, 0);
+                        tree._ttls.TryAdd(pathString, 0);
                         break;
                     case EphemeralType.Normal:
-                        tree._ephemerals.GetOrAdd(stat.EphemeralOwner, static _ => new HashSet<string>(StringComparer.Ordinal)).Add(path);
+                        tree._ephemerals.GetOrAdd(ephemeralOwner, static _ => new HashSet<string>(StringComparer.Ordinal)).Add(pathString);
                         break;
                 }
             }
-            (_previousPath, _previousNode) = (path, node);
+
+            if (path.Length > _previousPath.Length) _previousPath = new byte[Math.Max(path.Length, _previousPath.Length * 2)];
+            path.CopyTo(_previousPath);
+            (_previousLength, _previousNode) = (path.Length, node);
             return true;
         }
 
@@ -230,19 +306,41 @@ public sealed partial class DataTree
             _tree.FinishLoad(_replaced ? null : _dataSize);
         }
 
-        private DataNode FindParent(string path, int lastSlash)
+        private static string Decode(ReadOnlySpan<byte> path) => JuteStrings.Decode(path);
+
+        /// <summary>A node's path (a ustring) as its stored bytes, valid until the next read.</summary>
+        private ReadOnlySpan<byte> ReadPath(ref JuteReader reader)
         {
-            var parentSpan = path.AsSpan(0, lastSlash);
-            if (_parent is not null && parentSpan.SequenceEqual(_parentPath)) return _parent;
-            if (_previousNode is not null && parentSpan.SequenceEqual(_previousPath))
+            int length = reader.ReadInt();
+            if (length == -1) throw new JuteException("Invalid snapshot: null node path");
+            // Java's checkLength, as for any ustring.
+            if (length < 0 || length > reader.Limits.MaxFieldLength)
+                throw new JuteLengthException("ustring", length, reader.Limits.MaxFieldLength);
+            var raw = reader.ReadRaw(length);
+            if (raw.IsSingleSegment) return raw.FirstSpan;
+            if (_scratch.Length < length) _scratch = new byte[Math.Max(length, 256)];
+            raw.CopyTo(_scratch.AsSpan());
+            return _scratch.AsSpan(0, length);
+        }
+
+        private DataNode FindParent(ReadOnlySpan<byte> path, int lastSlash)
+        {
+            var parentPath = path[..lastSlash];
+            if (_parent is not null && parentPath.SequenceEqual(_parentPath.AsSpan(0, _parentLength))) return _parent;
+            if (_previousNode is not null && parentPath.SequenceEqual(_previousPath.AsSpan(0, _previousLength)))
             {
-                (_parentPath, _parent) = (_previousPath, _previousNode);
+                // The previous node's path becomes the parent's: swap the buffers, the next node refills the other.
+                (_parentPath, _previousPath) = (_previousPath, _parentPath);
+                (_parentLength, _parent) = (_previousLength, _previousNode);
+                _previousLength = -1;
                 return _parent;
             }
-            string parentPath = path[..lastSlash];
-            if (!_tree._nodes.TryGetValue(parentPath, out var parent))
-                throw new JuteException($"Invalid Datatree, unable to find parent {parentPath} of path {path}");
-            (_parentPath, _parent) = (parentPath, parent);
+            string parentName = Decode(parentPath);
+            var parent = (_rootLoaded ? _tree.GetNode(parentName) : null)
+                ?? throw new JuteException($"Invalid Datatree, unable to find parent {parentName} of path {Decode(path)}");
+            if (_parentPath.Length < parentPath.Length) _parentPath = new byte[Math.Max(parentPath.Length, _parentPath.Length * 2)];
+            parentPath.CopyTo(_parentPath);
+            (_parentLength, _parent) = (parentPath.Length, parent);
             return parent;
         }
 
@@ -261,7 +359,8 @@ public sealed partial class DataTree
     /// <param name="dataSize">Path plus data length of the loaded entries, or null to recount.</param>
     private void FinishLoad(long? dataSize)
     {
-        PutNode(SpecialPaths.Root, _root);
+        // The "/" alias: an entry of Java's map, without a digest of its own.
+        _nodeCount++;
         // The "/" alias counts in the size as a map entry of its own.
         Interlocked.Exchange(ref _nodeDataSize, dataSize is { } size ? size + NodeSize(SpecialPaths.Root, _root.Data) : ApproximateDataSize());
         // After the data size, as in Java: the recounted stats are not in it.

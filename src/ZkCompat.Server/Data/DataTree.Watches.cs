@@ -104,7 +104,7 @@ public sealed partial class DataTree
 
     private static (long Mzxid, long Pzxid) ReadZxids(DataNode node)
     {
-        lock (node.Sync) return (node.Stat.Mzxid, node.Stat.Pzxid);
+        lock (node.Sync) return (node.Mzxid, node.Pzxid);
     }
 
     private static void Notify(IWatcher watcher, EventType type, string path) =>

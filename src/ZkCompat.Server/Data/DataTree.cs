@@ -6,20 +6,31 @@ using ZkCompat.Server.Watches;
 namespace ZkCompat.Server.Data;
 
 /// <summary>
-/// The in-memory znode tree (Java's <c>DataTree</c>): a path → node map, the ACL cache, the
+/// The in-memory znode tree (Java's <c>DataTree</c>): the nodes, the ACL cache, the
 /// ephemeral/container/TTL indexes and the two watch managers. One thread applies txns
 /// (<see cref="ProcessTxn"/>); any thread may read. Split over several files:
 /// this one holds the state and the reads, <c>DataTree.Mutations.cs</c> the changes,
 /// <c>DataTree.Txn.cs</c> txn dispatch, <c>DataTree.Watches.cs</c> watch registration and
 /// <c>DataTree.Snapshot.cs</c> the snapshot form.
 /// </summary>
+/// <remarks>
+/// Java keeps a path → node map beside the children sets. Here the children index is the only one:
+/// a lookup walks from the root, one name per level, without locks or allocation. That saves the
+/// map entry and the full path string of every node (about 130 bytes a node). Java's map has one
+/// trait the walk lacks: a node deleted while it still has children (possible only when a fuzzy
+/// snapshot is replayed) leaves them in the map, reachable by path. Such children are kept in
+/// <see cref="_orphans"/> by path, so lookups, counts and digests agree with Java's even then.
+/// </remarks>
 public sealed partial class DataTree
 {
-    // The root is stored under both "" (how child paths find their parent and how snapshots name
-    // it) and "/" (how clients name it), as in Java; the alias counts in NodeCount.
-    private readonly ConcurrentDictionary<string, DataNode> _nodes = new(StringComparer.Ordinal);
+    // The root answers to both "" (how child paths find their parent and how snapshots name it)
+    // and "/" (how clients name it); as in Java's map, the alias counts in NodeCount.
     private DataNode _root;
     private int _nodeCount;
+
+    // Children of nodes deleted while they had some, by path (see the remarks); almost always empty.
+    private readonly ConcurrentDictionary<string, DataNode> _orphans = new(StringComparer.Ordinal);
+    private readonly NameCache _names = new();
 
     private readonly ConcurrentDictionary<long, HashSet<string>> _ephemerals = new();
     private readonly ConcurrentDictionary<string, byte> _containers = new(StringComparer.Ordinal);
@@ -39,16 +50,18 @@ public sealed partial class DataTree
         ExtendedTypesEnabled = extendedTypesEnabled;
         Emulate353TtlNodes = emulate353TtlNodes;
 
-        _root = NewSpecialNode();
-        PutNode("", _root);
-        PutNode(SpecialPaths.Root, _root);
+        _root = NewSpecialNode("");
+        // The root and its "/" alias: two entries of Java's map.
+        _nodeCount = 2;
+        AddNodeDigest("", _root);
 
-        var proc = NewSpecialNode();
-        _root.AddChildLocked(SpecialPaths.Zookeeper[1..]);
-        PutNode(SpecialPaths.Zookeeper, proc);
+        var proc = NewSpecialNode(SpecialPaths.Zookeeper[1..]);
+        _root.AddChildLocked(proc);
+        AddToCounts(SpecialPaths.Zookeeper, proc);
 
-        proc.AddChildLocked(SpecialPaths.Quota[(SpecialPaths.Zookeeper.Length + 1)..]);
-        PutNode(SpecialPaths.Quota, NewSpecialNode());
+        var quota = NewSpecialNode(SpecialPaths.Quota[(SpecialPaths.Zookeeper.Length + 1)..]);
+        proc.AddChildLocked(quota);
+        AddToCounts(SpecialPaths.Quota, quota);
 
         AddConfigNode();
         _nodeDataSize = ApproximateDataSize();
@@ -82,7 +95,46 @@ public sealed partial class DataTree
     /// <summary>Path plus data length over the path map, kept up to date by every change.</summary>
     public long CachedApproximateDataSize => Interlocked.Read(ref _nodeDataSize);
 
-    public DataNode? GetNode(string path) => _nodes.GetValueOrDefault(path);
+    /// <summary>The node at <paramref name="path"/> ("" and "/" are the root), or null. Takes no lock.</summary>
+    public DataNode? GetNode(string path) => GetNode(path.AsSpan());
+
+    /// <inheritdoc cref="GetNode(string)"/>
+    public DataNode? GetNode(ReadOnlySpan<char> path)
+    {
+        var node = Volatile.Read(ref _root);
+        if (path.Length == 0 || (path.Length == 1 && path[0] == '/')) return node;
+        if (path[0] == '/')
+        {
+            var found = Walk(node, path[1..]);
+            if (found is not null) return found;
+        }
+        return _orphans.IsEmpty ? null : FindAmongOrphans(path);
+    }
+
+    /// <summary>Follows <paramref name="relative"/> (names joined by '/') down from <paramref name="node"/>.</summary>
+    private static DataNode? Walk(DataNode? node, ReadOnlySpan<char> relative)
+    {
+        while (node is not null)
+        {
+            int slash = relative.IndexOf('/');
+            if (slash < 0) return node.GetChild(relative);
+            node = node.GetChild(relative[..slash]);
+            relative = relative[(slash + 1)..];
+        }
+        return null;
+    }
+
+    /// <summary>A path under an orphan: found from the deepest orphan that is a prefix of it.</summary>
+    private DataNode? FindAmongOrphans(ReadOnlySpan<char> path)
+    {
+        var lookup = _orphans.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(path, out var exact)) return exact;
+        for (int end = path.LastIndexOf('/'); end > 0; end = path[..end].LastIndexOf('/'))
+        {
+            if (lookup.TryGetValue(path[..end], out var orphan)) return Walk(orphan, path[(end + 1)..]);
+        }
+        return null;
+    }
 
     /// <summary>Java's <c>isSpecialPath</c>: nodes that cannot be deleted.</summary>
     public bool IsSpecialPath(string path) => SpecialPaths.IsSpecialPath(path);
@@ -144,15 +196,19 @@ public sealed partial class DataTree
         return node is null ? 0 : CountDescendants(path, node);
     }
 
-    private int CountDescendants(string path, DataNode node)
+    private static int CountDescendants(string path, DataNode node)
     {
         int count = 0;
-        foreach (var name in node.Children)
+        // An explicit stack: a chain of nodes can be far deeper than the call stack allows.
+        var pending = new Stack<DataNode>();
+        pending.Push(node);
+        while (pending.Count > 0)
         {
-            string childPath = path + "/" + name;
-            var child = GetNode(childPath);
-            if (child is null) continue;
-            count += 1 + CountDescendants(childPath, child);
+            DataNode[] children;
+            var current = pending.Pop();
+            lock (current.Sync) children = current.ChildNodesLocked();
+            count += children.Length;
+            foreach (var child in children) pending.Push(child);
         }
         return count;
     }
@@ -223,14 +279,35 @@ public sealed partial class DataTree
     public long ApproximateDataSize()
     {
         long total = 0;
-        foreach (var (path, node) in _nodes)
+        foreach (var (path, node) in AllNodes())
         {
             lock (node.Sync) total += NodeSize(path, node.Data);
         }
+        // The "/" alias is an entry of its own in Java's map.
+        lock (_root.Sync) total += NodeSize(SpecialPaths.Root, _root.Data);
         return total;
     }
 
     private static long NodeSize(string path, byte[]? data) => path.Length + (data?.Length ?? 0);
+
+    /// <summary>
+    /// Every node with its path, as Java's map holds them (the root once, as ""): the tree from the
+    /// root, then the orphans' subtrees. Paths are built as it goes; for whole-tree recounts only.
+    /// </summary>
+    private IEnumerable<(string Path, DataNode Node)> AllNodes()
+    {
+        var pending = new Stack<(string, DataNode)>();
+        pending.Push(("", _root));
+        foreach (var (path, orphan) in _orphans) pending.Push((path, orphan));
+        while (pending.Count > 0)
+        {
+            var (path, node) = pending.Pop();
+            yield return (path, node);
+            DataNode[] children;
+            lock (node.Sync) children = node.ChildNodesLocked();
+            foreach (var child in children) pending.Push((path + "/" + child.Name, child));
+        }
+    }
 
     private static List<ACL> CopyAcls(IReadOnlyList<ACL> acls)
     {
@@ -242,43 +319,116 @@ public sealed partial class DataTree
 
     private void AddConfigNode()
     {
-        var proc = _nodes[SpecialPaths.Zookeeper];
-        lock (proc.Sync) proc.AddChildLocked(SpecialPaths.Config[(SpecialPaths.Zookeeper.Length + 1)..]);
-        PutNode(SpecialPaths.Config, NewSpecialNode());
+        var proc = GetNode(SpecialPaths.Zookeeper)!;
+        var config = NewSpecialNode(SpecialPaths.Config[(SpecialPaths.Zookeeper.Length + 1)..]);
+        lock (proc.Sync)
+        {
+            // Java puts it in the map whatever was there: replace a child or orphan of that path.
+            var replaced = proc.AddChildLocked(config);
+            if (replaced is not null) Replaced(SpecialPaths.Config, replaced);
+            else if (!ReplaceOrphan(SpecialPaths.Config)) Interlocked.Increment(ref _nodeCount);
+        }
+        lock (config.Sync) AddNodeDigest(SpecialPaths.Config, config);
         // Reconfig node is readable by anyone but writable by no one by default (ZOOKEEPER-2014);
         // this leaves its aversion at -1.
         TrySetAcl(SpecialPaths.Config, WellKnownAcls.ReadAclUnsafe(), -1, out _);
     }
 
-    private static DataNode NewSpecialNode() => new([], AclCache.OpenUnsafeAclId, new StatPersisted(), EphemeralType.Void);
+    private static DataNode NewSpecialNode(string name) => new(name, [], AclCache.OpenUnsafeAclId, EphemeralType.Void);
 
-    /// <summary>Adds or replaces a map entry, keeping <see cref="NodeCount"/> in step.</summary>
-    private void PutNode(string path, DataNode node)
+    /// <summary>A node entered the tree where no node (nor orphan) of its path was: count it.</summary>
+    private void AddToCounts(string path, DataNode node)
     {
-        if (_nodes.TryAdd(path, node))
+        Interlocked.Increment(ref _nodeCount);
+        lock (node.Sync) AddNodeDigest(path, node);
+    }
+
+    /// <summary>
+    /// A new node took the place of <paramref name="old"/> at <paramref name="path"/> (Java's map put over
+    /// an entry): the count stays, the old node's digest goes, its children stay reachable as orphans.
+    /// </summary>
+    private void Replaced(string path, DataNode old)
+    {
+        lock (old.Sync)
         {
-            Interlocked.Increment(ref _nodeCount);
-        }
-        else
-        {
-            if (_nodes.TryGetValue(path, out var old) && path != SpecialPaths.Root)
-            {
-                lock (old.Sync) RemoveNodeDigest(path, old);
-            }
-            _nodes[path] = node;
-        }
-        // The "/" alias is the root already counted under "" (Java's putWithoutDigest).
-        if (path != SpecialPaths.Root)
-        {
-            lock (node.Sync) AddNodeDigest(path, node);
+            RemoveNodeDigest(path, old);
+            old.Deleted = true;
+            OrphanChildrenLocked(path, old);
         }
     }
 
-    private bool RemoveNode(string path, out DataNode? node)
+    /// <summary>Before a new node goes in at <paramref name="path"/>: replaces the orphan there, if any. True if one was.</summary>
+    private bool ReplaceOrphan(string path)
     {
-        if (!_nodes.TryRemove(path, out node)) return false;
-        Interlocked.Decrement(ref _nodeCount);
-        lock (node.Sync) RemoveNodeDigest(path, node);
+        if (_orphans.IsEmpty || !_orphans.TryRemove(path, out var old)) return false;
+        Replaced(path, old);
         return true;
+    }
+
+    /// <summary>Adds a node that a create or a load put in its parent's children: count, digest, orphan replaced.</summary>
+    private void PutNode(string path, DataNode node)
+    {
+        if (!ReplaceOrphan(path)) Interlocked.Increment(ref _nodeCount);
+        lock (node.Sync) AddNodeDigest(path, node);
+    }
+
+    /// <summary>
+    /// The node at <paramref name="path"/> left the tree (already out of its parent's children, or an
+    /// orphan): uncount it, drop its digest; its children become orphans, as they stay in Java's map.
+    /// </summary>
+    private void RemoveNode(string path, DataNode node)
+    {
+        Interlocked.Decrement(ref _nodeCount);
+        lock (node.Sync)
+        {
+            RemoveNodeDigest(path, node);
+            node.Deleted = true;
+            OrphanChildrenLocked(path, node);
+        }
+    }
+
+    private void OrphanChildrenLocked(string path, DataNode node)
+    {
+        if (node.ChildCountLocked == 0) return;
+        foreach (var child in node.DetachChildrenLocked()) _orphans[path + "/" + child.Name] = child;
+    }
+
+    /// <summary>
+    /// Interns short node names, so the many nodes that share a name (n000 … under every parent,
+    /// "config", "state", …) share one string. A fixed set of slots, two per hash, newest first:
+    /// a name in steady use stays, a name seen once is soon pushed out; memory stays bounded.
+    /// Races between writers only cost a miss: slots hold whole string references.
+    /// </summary>
+    private sealed class NameCache
+    {
+        private const int MaxLength = 24;
+        private const int Sets = 8192;
+        private readonly string?[] _slots = new string?[Sets * 2];
+
+        public string Get(ReadOnlySpan<char> name)
+        {
+            if (name.Length > MaxLength) return name.ToString();
+            int set = (string.GetHashCode(name) & (Sets - 1)) * 2;
+            string? first = _slots[set];
+            if (first is not null && name.SequenceEqual(first)) return first;
+            string? second = _slots[set + 1];
+            if (second is not null && name.SequenceEqual(second))
+            {
+                (_slots[set], _slots[set + 1]) = (second, first);
+                return second;
+            }
+            string made = name.ToString();
+            _slots[set + 1] = first;
+            _slots[set] = made;
+            return made;
+        }
+
+        public string Get(ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.Length > MaxLength || !System.Text.Ascii.IsValid(utf8)) return ZkCompat.Jute.JuteStrings.Decode(utf8);
+            Span<char> chars = stackalloc char[utf8.Length];
+            System.Text.Ascii.ToUtf16(utf8, chars, out _);
+            return Get(chars);
+        }
     }
 }

@@ -26,34 +26,61 @@ public static class DigestCalculator
     /// The digest of one node as an unsigned 32-bit value in a long. "/" is hashed as "" because the
     /// root is stored under both names and the tree adds it once.
     /// </summary>
-    public static long CalculateDigest(string path, ReadOnlySpan<byte> data, StatPersisted stat)
+    public static long CalculateDigest(string path, ReadOnlySpan<byte> data, StatPersisted stat) =>
+        CalculateDigest(path, data, stat.Czxid, stat.Mzxid, stat.Pzxid, stat.Ctime, stat.Mtime, stat.Version,
+            stat.Cversion, stat.Aversion, stat.EphemeralOwner);
+
+    /// <summary>The digest of a node as it is now (call with its lock held, or before it is shared).</summary>
+    internal static long CalculateDigest(string path, DataNode node) =>
+        CalculateDigest(path, node.Data, node.Czxid, node.Mzxid, node.Pzxid, node.Ctime, node.Mtime, node.Version,
+            node.Cversion, node.Aversion, node.EphemeralOwner);
+
+    /// <summary>
+    /// As <see cref="CalculateDigest(string, DataNode)"/> with the path as the bytes a snapshot stores
+    /// (a snapshot load, which then needs no path string); they must be ASCII, where the stored
+    /// form and Java's <c>getBytes()</c> agree.
+    /// </summary>
+    internal static long CalculateDigestAscii(ReadOnlySpan<byte> asciiPath, DataNode node)
+    {
+        if (asciiPath.StartsWith("/zookeeper/"u8)) return 0;
+        if (asciiPath.SequenceEqual("/"u8)) asciiPath = [];
+        return Digest(asciiPath, node.Data, node.Czxid, node.Mzxid, node.Pzxid, node.Ctime, node.Mtime, node.Version,
+            node.Cversion, node.Aversion, node.EphemeralOwner);
+    }
+
+    private static long CalculateDigest(string path, ReadOnlySpan<byte> data, long czxid, long mzxid, long pzxid,
+        long ctime, long mtime, int version, int cversion, int aversion, long ephemeralOwner)
     {
         if (IsExcluded(path)) return 0;
         if (path == "/") path = "";
 
-        Span<byte> block = stackalloc byte[StatBlockSize];
-        BinaryPrimitives.WriteInt64BigEndian(block, stat.Czxid);
-        BinaryPrimitives.WriteInt64BigEndian(block[8..], stat.Mzxid);
-        BinaryPrimitives.WriteInt64BigEndian(block[16..], stat.Pzxid);
-        BinaryPrimitives.WriteInt64BigEndian(block[24..], stat.Ctime);
-        BinaryPrimitives.WriteInt64BigEndian(block[32..], stat.Mtime);
-        BinaryPrimitives.WriteInt32BigEndian(block[40..], stat.Version);
-        BinaryPrimitives.WriteInt32BigEndian(block[44..], stat.Cversion);
-        BinaryPrimitives.WriteInt32BigEndian(block[48..], stat.Aversion);
-        BinaryPrimitives.WriteInt64BigEndian(block[52..], stat.EphemeralOwner);
-
-        uint crc = Crc32.Initial;
         int pathBytes = Encoding.UTF8.GetByteCount(path);
         if (pathBytes <= 512)
         {
             Span<byte> encoded = stackalloc byte[pathBytes];
             Encoding.UTF8.GetBytes(path, encoded);
-            crc = Crc32.Update(crc, encoded);
+            return Digest(encoded, data, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner);
         }
-        else
-        {
-            crc = Crc32.Update(crc, Encoding.UTF8.GetBytes(path));
-        }
+        return Digest(Encoding.UTF8.GetBytes(path), data, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion,
+            ephemeralOwner);
+    }
+
+    private static long Digest(ReadOnlySpan<byte> path, ReadOnlySpan<byte> data, long czxid, long mzxid, long pzxid,
+        long ctime, long mtime, int version, int cversion, int aversion, long ephemeralOwner)
+    {
+        Span<byte> block = stackalloc byte[StatBlockSize];
+        BinaryPrimitives.WriteInt64BigEndian(block, czxid);
+        BinaryPrimitives.WriteInt64BigEndian(block[8..], mzxid);
+        BinaryPrimitives.WriteInt64BigEndian(block[16..], pzxid);
+        BinaryPrimitives.WriteInt64BigEndian(block[24..], ctime);
+        BinaryPrimitives.WriteInt64BigEndian(block[32..], mtime);
+        BinaryPrimitives.WriteInt32BigEndian(block[40..], version);
+        BinaryPrimitives.WriteInt32BigEndian(block[44..], cversion);
+        BinaryPrimitives.WriteInt32BigEndian(block[48..], aversion);
+        BinaryPrimitives.WriteInt64BigEndian(block[52..], ephemeralOwner);
+
+        uint crc = Crc32.Initial;
+        crc = Crc32.Update(crc, path);
         crc = Crc32.Update(crc, data);
         crc = Crc32.Update(crc, block);
         return Crc32.Final(crc);

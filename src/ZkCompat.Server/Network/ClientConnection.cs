@@ -2,12 +2,14 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ZkCompat.Jute;
 using ZkCompat.Protocol;
 using ZkCompat.Protocol.Data;
 using ZkCompat.Protocol.Proto;
+using ZkCompat.Server.Auth.Sasl;
 using ZkCompat.Server.Processors;
 
 namespace ZkCompat.Server.Network;
@@ -28,6 +30,7 @@ public sealed partial class ClientConnection : IServerConnection
     private readonly Channel<object> _outgoing = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
     private TaskCompletionSource<bool>? _sessionReady;
+    private ISaslServer? _saslServer;
     private volatile Id[] _authInfo;
     private volatile bool _stale;
     private bool _initialized;
@@ -39,21 +42,34 @@ public sealed partial class ClientConnection : IServerConnection
     public ZooKeeperServer Server => _zks;
 
     public ClientConnection(Socket socket, ZooKeeperServer zks, ILogger log)
+        : this(socket, new NetworkStream(socket, ownsSocket: true), zks, log, [], null)
+    {
+    }
+
+    /// <summary>
+    /// A connection over <paramref name="stream"/> (the secure port's TLS stream, which owns
+    /// <paramref name="socket"/>), starting with <paramref name="securityIds"/> (x509) after its ip id.
+    /// </summary>
+    public ClientConnection(Socket socket, Stream stream, ZooKeeperServer zks, ILogger log, IReadOnlyList<Id> securityIds,
+        IReadOnlyList<X509Certificate2>? clientCertificateChain)
     {
         _socket = socket;
         _zks = zks;
         _log = log;
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        ClientCertificateChain = clientCertificateChain;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024));
         _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: false));
         RemoteEndPoint = socket.RemoteEndPoint as IPEndPoint ?? new IPEndPoint(IPAddress.None, 0);
         var address = RemoteEndPoint.Address.IsIPv4MappedToIPv6 ? RemoteEndPoint.Address.MapToIPv4() : RemoteEndPoint.Address;
         // Every connection is implicitly authenticated as its address (the ip scheme).
-        _authInfo = [new Id("ip", address.ToString())];
+        _authInfo = [new Id("ip", address.ToString()), .. securityIds];
         Stats = new ConnectionStats(zks.Time);
     }
 
     public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>The certificates a secure-port client sent (leaf first); null on the plain port or without one.</summary>
+    public IReadOnlyList<X509Certificate2>? ClientCertificateChain { get; }
     public long SessionId => Interlocked.Read(ref _sessionId);
     public int SessionTimeout => Volatile.Read(ref _sessionTimeout);
     public IReadOnlyList<Id> AuthInfo => _authInfo;
@@ -171,7 +187,16 @@ public sealed partial class ClientConnection : IServerConnection
         }
         if (type == OpCode.Sasl)
         {
-            LogSaslUnsupported(RemoteEndPoint);
+            var sasl = GetSASLRequest.Deserialize(ref reader);
+            return HandleSasl(header, sasl.Token);
+        }
+        var enforcement = _zks.AuthProviders.Sasl.Enforcement;
+        if (!enforcement.IsAuthenticated(_authInfo))
+        {
+            // Java's AuthenticationHelper: answer, then close, before the request reaches the chain.
+            LogNotAuthenticated(string.Join(",", _authInfo.Select(id => id.Scheme)), string.Join(",", enforcement.EnforceAuthSchemes));
+            SendResponse(new ReplyHeader(header.Xid, 0, (int)ErrorCode.SessionClosedRequireSaslAuth), null);
+            SendCloseSession();
             return false;
         }
         // The request outlives the pipe buffer: copy its body out.
@@ -195,7 +220,10 @@ public sealed partial class ClientConnection : IServerConnection
             var ids = new List<Id>(_authInfo);
             try
             {
-                rc = provider.HandleAuthentication(auth.Auth ?? [], ids, RemoteEndPoint);
+                // x509 authenticates with the connection's certificate, not with the packet's bytes.
+                rc = provider is Auth.X509AuthenticationProvider x509
+                    ? x509.Authenticate(ClientCertificateChain, ids, out _)
+                    : provider.HandleAuthentication(auth.Auth ?? [], ids, RemoteEndPoint);
             }
             catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
             {
@@ -212,6 +240,21 @@ public sealed partial class ClientConnection : IServerConnection
         if (rc == ErrorCode.Ok) return true;
         SendCloseSession();
         return false;
+    }
+
+    // One step of the client's SASL exchange, answered at once like auth (Java's processSasl).
+    private bool HandleSasl(RequestHeader header, byte[]? token)
+    {
+        var sasl = _zks.AuthProviders.Sasl;
+        _saslServer ??= sasl.CreateSaslServer();
+        var outcome = sasl.ProcessSasl(_saslServer, token, _authInfo, SessionId, RemoteEndPoint, _log);
+        _authInfo = [.. outcome.AuthInfo];
+        if (outcome.Err is { } err)
+        {
+            SendResponse(new ReplyHeader(header.Xid, 0, (int)err), new SetSASLResponse(outcome.Token));
+            if (outcome.Close) SendCloseSession();
+        }
+        return !outcome.Close;
     }
 
     public void BindSession(long sessionId, int timeout)
@@ -329,6 +372,6 @@ public sealed partial class ClientConnection : IServerConnection
     [LoggerMessage(Level = LogLevel.Warning, Message = "No authentication provider for scheme: {Scheme}")]
     private partial void LogNoProvider(string? scheme);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "SASL request from {Remote}, but SASL is not configured: closing")]
-    private partial void LogSaslUnsupported(IPEndPoint remote);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Client authentication scheme(s) [{Schemes}] does not match with any of the expected authentication scheme [{Expected}], closing session.")]
+    private partial void LogNotAuthenticated(string schemes, string expected);
 }

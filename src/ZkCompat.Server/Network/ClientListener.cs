@@ -19,6 +19,7 @@ public sealed partial class ClientListener : IAsyncDisposable
     private readonly ConcurrentDictionary<ClientConnection, Task> _connections = new();
     private readonly ConcurrentDictionary<IPAddress, int> _perAddress = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Tls.SecureClientAcceptor? _secure;
     private Task? _acceptLoop;
 
     public ClientListener(ZooKeeperServer zks, IPEndPoint endPoint, ILoggerFactory loggers)
@@ -31,8 +32,11 @@ public sealed partial class ClientListener : IAsyncDisposable
     /// A listener for a quorum peer, whose server changes with its role: <paramref name="server"/> says which
     /// one serves now (null while electing: connections then get Java's "not serving" treatment).
     /// </summary>
-    public ClientListener(Func<ZooKeeperServer?> server, Config.ServerOptions options, IPEndPoint endPoint, ILoggerFactory loggers)
+    /// <param name="secure">For the secure client port: the TLS handshake every connection goes through first (owned, disposed with the listener).</param>
+    public ClientListener(Func<ZooKeeperServer?> server, Config.ServerOptions options, IPEndPoint endPoint, ILoggerFactory loggers,
+        Tls.SecureClientAcceptor? secure = null)
     {
+        _secure = secure;
         _server = server;
         _options = options;
         _loggers = loggers;
@@ -103,9 +107,14 @@ public sealed partial class ClientListener : IAsyncDisposable
                 continue;
             }
             LogAccepted(remote);
+            if (_secure is not null)
+            {
+                AcceptSecure(_secure, socket, remote, address, connectionLog, ct);
+                continue;
+            }
             if (_server() is not { } zks)
             {
-                _ = NotServingAsync(socket, address, ct);
+                _ = NotServingAsync(new NetworkStream(socket, ownsSocket: true), address, ct);
                 continue;
             }
             var connection = new ClientConnection(socket, zks, connectionLog);
@@ -129,7 +138,7 @@ public sealed partial class ClientListener : IAsyncDisposable
     }
 
     // No server runs (electing): a four-letter word hears that, as from Java; a client is closed and tries another server.
-    private async Task NotServingAsync(Socket socket, IPAddress address, CancellationToken ct)
+    private async Task NotServingAsync(Stream stream, IPAddress address, CancellationToken ct)
     {
         try
         {
@@ -139,7 +148,7 @@ public sealed partial class ClientListener : IAsyncDisposable
             int read = 0;
             while (read < 4)
             {
-                int n = await socket.ReceiveAsync(first.AsMemory(read), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                int n = await stream.ReadAsync(first.AsMemory(read), timeout.Token).ConfigureAwait(false);
                 if (n == 0) return;
                 read += n;
             }
@@ -148,20 +157,20 @@ public sealed partial class ClientListener : IAsyncDisposable
                 string answer = !_options.IsFourLetterWordEnabled(word) ? word + " is not executed because it is not in the whitelist.\n"
                     : word == "ruok" ? "imok"
                     : Commands.FourLetterWordContext.NotServing + "\n";
-                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(answer), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(answer), timeout.Token).ConfigureAwait(false);
             }
             else
             {
                 LogNotServing(address);
             }
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
         {
         }
         finally
         {
             Release(address);
-            socket.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -175,8 +184,10 @@ public sealed partial class ClientListener : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         if (_acceptLoop is not null) await _acceptLoop.ConfigureAwait(false);
+        await Task.WhenAll(_handshakes.Keys).ConfigureAwait(false);
         foreach (var connection in _connections.Keys) connection.Abort();
         await Task.WhenAll(_connections.Values).ConfigureAwait(false);
+        if (_secure is not null) await _secure.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 

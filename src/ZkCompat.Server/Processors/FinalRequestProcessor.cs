@@ -76,6 +76,12 @@ public sealed partial class FinalRequestProcessor(ZooKeeperServer zks, ILogger l
                     rsp = new SetDataResponse(rc!.Stat ?? new Stat());
                     err = (ErrorCode)rc.Err;
                     break;
+                case OpCode.Reconfig:
+                    // The new config text (this txn's data) and the config node's stat.
+                    lastOp = "RECO";
+                    rsp = new GetDataResponse((request.Txn as SetDataTxn)?.Data ?? [], rc!.Stat ?? new Stat());
+                    err = (ErrorCode)rc.Err;
+                    break;
                 case OpCode.SetAcl:
                     lastOp = "SETA";
                     rsp = new SetACLResponse(rc!.Stat ?? new Stat());
@@ -266,12 +272,10 @@ public sealed partial class FinalRequestProcessor(ZooKeeperServer zks, ILogger l
         return new GetACLResponse(AclChecker.MaskForGetAcl(zks.AuthProviders, acl, ids, zks.Options.SkipAcl), stat);
     }
 
-    private static ClientInfo ClientInfoOf(Id id) => new(id.Scheme, id.Scheme switch
-    {
-        "digest" => id.IdValue?.Split(':')[0],
-        "super" => null,
-        _ => id.IdValue,
-    });
+    // Java's AuthUtil.getClientInfos: the scheme's provider names the user; no provider (super, or
+    // sasl without its authProvider) gives "".
+    private ClientInfo ClientInfoOf(Id id) =>
+        new(id.Scheme, zks.AuthProviders.Get(id.Scheme) is { } provider && id.IdValue is { } value ? provider.GetUserName(value) : "");
 
     private static MultiResponseBody MultiResults(ProcessTxnResult rc)
     {

@@ -265,8 +265,20 @@ public sealed partial class PrepRequestProcessor
             case OpCode.Reconfig:
                 if (!_zks.Options.ReconfigEnabled) throw new KeeperException(ErrorCode.ReconfigDisabled);
                 _zks.Sessions.CheckSession(request.SessionId, request.Owner);
-                // Standalone: reconfiguration is not supported (Java: UnimplementedException).
-                throw new KeeperException(ErrorCode.Unimplemented);
+                // Standalone (and learners, which forward it): reconfiguration is the leader's (Java: UnimplementedException).
+                if (_zks.Role.PrepareReconfig is not { } prepareReconfig) throw new KeeperException(ErrorCode.Unimplemented);
+                string configText = prepareReconfig((ReconfigRequest)record!, zxid);
+                var configNode = GetRecordForPath(SpecialPaths.Config);
+                CheckAcl(configNode.Acl, Perms.Write, request.AuthInfo);
+                byte[] configData = System.Text.Encoding.UTF8.GetBytes(configText);
+                request.Txn = new SetDataTxn(SpecialPaths.Config, configData, -1);
+                var reconfigured = configNode.Duplicate(request.Header.Zxid);
+                reconfigured.Stat!.Version = -1;
+                reconfigured.Stat.Mtime = request.Header.Time;
+                reconfigured.Stat.Mzxid = zxid;
+                reconfigured.Data = configData;
+                _zks.Outstanding.Add(reconfigured);
+                break;
             case OpCode.SetAcl:
             {
                 _zks.Sessions.CheckSession(request.SessionId, request.Owner);

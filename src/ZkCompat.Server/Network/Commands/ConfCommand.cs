@@ -49,9 +49,9 @@ public static class ConfCommand
 
     // Java's getDataDirSize measures the txn log folder and getLogDirSize the snapshot folder (the
     // names are crossed in FileTxnSnapLog); kept, so the numbers match Java's when the dirs differ.
-    private static long DataDirSize(FourLetterWordContext c) => DirSize(LogDir(c));
+    public static long DataDirSize(FourLetterWordContext c) => DirSize(LogDir(c));
 
-    private static long LogDirSize(FourLetterWordContext c) => DirSize(SnapDir(c));
+    public static long LogDirSize(FourLetterWordContext c) => DirSize(SnapDir(c));
 
     /// <summary>Sum of file lengths below a path; 0 for a missing or unreadable one, like <c>File.length</c>.</summary>
     public static long DirSize(string path)

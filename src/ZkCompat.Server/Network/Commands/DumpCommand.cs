@@ -17,17 +17,7 @@ public static class DumpCommand
         var wallNow = c.Server.Time.GetUtcNow();
 
         c.Println("SessionTracker dump:");
-        var sessions = c.Server.Sessions;
-        var sessionBuckets = new SortedDictionary<long, List<long>>();
-        foreach (long id in sessions.GetSessionsWithTimeouts().Keys)
-        {
-            if (sessions.GetExpiryTime(id) is not { } expiry) continue;
-            if (!sessionBuckets.TryGetValue(expiry, out var ids)) sessionBuckets[expiry] = ids = [];
-            ids.Add(id);
-        }
-        // Java's bucket sets are hash sets: order within a bucket is unspecified; ids sort for a stable answer.
-        foreach (var ids in sessionBuckets.Values) ids.Sort();
-        DumpBuckets(c, "Session ", sessionBuckets, id => "0x" + JavaFormat.Hex(id), nowMs, wallNow);
+        DumpBuckets(c, "Session ", SessionBuckets(c.Server), id => "0x" + JavaFormat.Hex(id), nowMs, wallNow);
 
         c.Println("ephemeral nodes dump:");
         var ephemerals = c.Server.Tree.GetAllEphemerals();
@@ -52,6 +42,22 @@ public static class DumpCommand
             list.Add(cnxn);
         }
         DumpBuckets(c, "Connections ", cnxnBuckets, ConnectionInfo.Brief, nowMs, wallNow);
+    }
+
+    /// <summary>Session ids by the expiry bucket (tracker ms) they are due in, buckets and ids ascending.</summary>
+    public static SortedDictionary<long, List<long>> SessionBuckets(ZooKeeperServer server)
+    {
+        var sessions = server.Sessions;
+        var buckets = new SortedDictionary<long, List<long>>();
+        foreach (long id in sessions.GetSessionsWithTimeouts().Keys)
+        {
+            if (sessions.GetExpiryTime(id) is not { } expiry) continue;
+            if (!buckets.TryGetValue(expiry, out var ids)) buckets[expiry] = ids = [];
+            ids.Add(id);
+        }
+        // Java's bucket sets are hash sets: order within a bucket is unspecified; ids sort for a stable answer.
+        foreach (var ids in buckets.Values) ids.Sort();
+        return buckets;
     }
 
     /// <summary>Java's <c>ExpiryQueue.dump</c>, after the prefix its caller prints.</summary>

@@ -52,5 +52,6 @@ public static class WatchCommand
         c.Println();
     }
 
-    private static long SessionOf(IWatcher watcher) => watcher is IServerConnection cnxn ? cnxn.SessionId : 0;
+    /// <summary>The session a watch belongs to: its connection's (0 for a watcher that is not one).</summary>
+    public static long SessionOf(IWatcher watcher) => watcher is IServerConnection cnxn ? cnxn.SessionId : 0;
 }

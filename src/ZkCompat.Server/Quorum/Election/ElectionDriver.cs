@@ -23,7 +23,8 @@ public sealed partial class ElectionDriver : IAsyncDisposable
     private const int Running = 1;
     private const int Disposed = 2;
 
-    private readonly FastLeaderElection _election;
+    private FastLeaderElection _election;
+    private (QuorumMaj Verifier, bool Participant)? _nextMembership;
     private readonly Lock _electionGate = new();
     private readonly QuorumCnxManager _manager;
     private readonly bool _ownsManager;
@@ -105,6 +106,17 @@ public sealed partial class ElectionDriver : IAsyncDisposable
     }
 
     public long MySid => _manager.MySid;
+
+    /// <summary>
+    /// Java's restartLeaderElection after a reconfig: the transport learns the new members now; the next
+    /// election round uses the new quorum (the current one keeps answering LOOKING peers as before).
+    /// </summary>
+    public void Reconfigure(QuorumMaj verifier, bool participant)
+    {
+        ArgumentNullException.ThrowIfNull(verifier);
+        _manager.UpdateMembers(verifier.AllMembers);
+        lock (_electionGate) _nextMembership = (verifier, participant);
+    }
 
     /// <summary>Raised on the loop after each message, tick batch or start it handled; for tests.</summary>
     internal event Action? CommandHandled;
@@ -291,7 +303,16 @@ public sealed partial class ElectionDriver : IAsyncDisposable
         }
         _waiting = start.Done;
         ElectionOutput output;
-        lock (_electionGate) output = _election.Start(start.LastLoggedZxid, start.CurrentEpoch);
+        lock (_electionGate)
+        {
+            // A reconfig activated since the last round: this round counts votes against the new membership.
+            if (_nextMembership is { } next)
+            {
+                _election = new FastLeaderElection(MySid, next.Verifier, next.Participant, _options);
+                _nextMembership = null;
+            }
+            output = _election.Start(start.LastLoggedZxid, start.CurrentEpoch);
+        }
         _electionStarted = true;
         _ticker?.Change(_options.TickInterval, _options.TickInterval);
         LogLooking(MySid, start.LastLoggedZxid, start.CurrentEpoch);

@@ -9,4 +9,6 @@ public sealed class DriverElection(ElectionDriver driver) : ILeaderElection
         driver.LookForLeaderAsync(lastLoggedZxid, currentEpoch, ct);
 
     public void UpdateElectionVote(long epoch) => driver.UpdateElectionVote(epoch);
+
+    public void Reconfigure(QuorumMaj verifier, bool participant) => driver.Reconfigure(verifier, participant);
 }

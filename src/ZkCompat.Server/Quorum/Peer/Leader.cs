@@ -2,7 +2,9 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using ZkCompat.Protocol;
 using ZkCompat.Protocol.Quorum;
+using ZkCompat.Server.Config;
 using ZkCompat.Server.Persistence;
+using ZkCompat.Server.Quorum.Election;
 using ZkCompat.Server.Processors;
 using ZkCompat.Server.Quorum.Transport;
 using ZkCompat.Server.Quorum.Zab;
@@ -25,6 +27,14 @@ public sealed partial class Leader
         public Request Request { get; } = request;
         public HashSet<long> Acks { get; } = new();
         public List<LearnerHandler>? PendingSyncs { get; set; }
+
+        /// <summary>A membership proposed but not yet active: the commit needs a quorum of it too (Java's qvAcksetPairs).</summary>
+        public QuorumMaj? NextVerifier { get; set; }
+
+        /// <summary>Set on the reconfig proposal itself: its commit activates <see cref="NextVerifier"/>.</summary>
+        public bool IsReconfig { get; set; }
+
+        public bool HasQuorum(QuorumMaj current) => current.ContainsQuorum(Acks) && (NextVerifier?.ContainsQuorum(Acks) ?? true);
     }
 
     private readonly QuorumPeerContext _ctx;
@@ -87,7 +97,7 @@ public sealed partial class Leader
 
     public async Task LeadAsync(CancellationToken ct)
     {
-        var self = _ctx.Options.Self ?? throw new InvalidOperationException($"server.{_ctx.MyId} is not in the configuration");
+        var self = _ctx.Self ?? throw new InvalidOperationException($"server.{_ctx.MyId} is not in the configuration");
         string? host = _ctx.Options.QuorumListenOnAllIPs ? null : self.Host;
         await using var listener = _ctx.Network.Listen(host, self.QuorumPort);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -267,6 +277,9 @@ public sealed partial class Leader
                 case PersistLeaderAcceptedEpoch accepted:
                     _ctx.Database.WriteEpoch(EpochFiles.AcceptedEpoch, accepted.Epoch);
                     _newLeaderZxid = Zxids.Make(accepted.Epoch, 0);
+                    // ZOOKEEPER-1783: an established config leaves version 0 behind, at the new epoch's start.
+                    if (_ctx.Options.ReconfigEnabled && _ctx.Verifier.Version == 0 && _ctx.LastSeen.Version == 0)
+                        _ctx.LastSeen = new QuorumMaj(_ctx.Verifier.AllMembers, _newLeaderZxid);
                     Perform(_discovery.PersistenceDone());
                     break;
                 case PersistLeaderCurrentEpoch current:
@@ -331,7 +344,8 @@ public sealed partial class Leader
                 Send(h, QuorumPackets.Create(QuorumPacketType.Proposal, p.Zxid, p.Data));
         h.Forwarding = true;
         _forwarding.Add(h);
-        Send(h, QuorumPackets.NewLeader(_newLeaderZxid, _ctx.Options.QuorumConfigText()));
+        // NEWLEADER carries the last seen config, so learners finish a reconfig the old leader left half done.
+        Send(h, QuorumPackets.NewLeader(_newLeaderZxid, _ctx.LastSeen.ToString()));
     }
 
     private void OnNewLeaderAck(LearnerHandler h)
@@ -364,11 +378,12 @@ public sealed partial class Leader
             StatExtra = () => $"Proposal sizes last/min/max: {ProposalSizes}\n",
             InitialZxid = _newLeaderZxid,
             Chain = (zks, loggers, stopping) => new LeaderRequestChain(this, zks, stopping),
-            Applied = null,
+            PrepareReconfig = PrepareReconfig,
         };
         // Java's startZkServer: the tree now stands at the new epoch's start, as learners will after UPTODATE.
         _lastCommitted = _newLeaderZxid;
         _ctx.Database.Tree.LastProcessedZxid = _newLeaderZxid;
+        if (_ctx.Options.ReconfigEnabled && _ctx.LastSeen.Version > _ctx.Verifier.Version) _ctx.Activate(_ctx.LastSeen);
         var zks = new ZooKeeperServer(_ctx.Options, _ctx.Database, _ctx.Time, _ctx.Loggers, role);
         _lastProposed = _newLeaderZxid;
         _servingSince = _ctx.Time.GetTimestamp();
@@ -400,6 +415,12 @@ public sealed partial class Leader
             _minProposalSize = _minProposalSize < 0 ? data.Length : Math.Min(_minProposalSize, data.Length);
             _maxProposalSize = Math.Max(_maxProposalSize, data.Length);
             var p = new Proposal(header.Zxid, data, request);
+            if ((OpCode)header.Type == OpCode.Reconfig && request.Txn is Protocol.Txn.SetDataTxn reconfig)
+            {
+                _ctx.LastSeen = QuorumConfig.Parse(System.Text.Encoding.UTF8.GetString(reconfig.Data ?? []), header.Zxid);
+                p.IsReconfig = true;
+            }
+            if (_ctx.LastSeen.Version > _ctx.Verifier.Version) p.NextVerifier = _ctx.LastSeen;
             _outstanding.Enqueue(p);
             _byZxid[p.Zxid] = p;
             _newest = p;
@@ -426,7 +447,7 @@ public sealed partial class Leader
         if (!_byZxid.TryGetValue(zxid, out var p)) return; // already committed, or not ours
         p.Acks.Add(sid);
         // Commit strictly in zxid order: a later proposal with a quorum waits for the earlier ones.
-        while (_outstanding.TryPeek(out var head) && _ctx.Verifier.ContainsQuorum(head.Acks))
+        while (_outstanding.TryPeek(out var head) && head.HasQuorum(_ctx.Verifier))
         {
             _outstanding.Dequeue();
             _byZxid.Remove(head.Zxid);
@@ -442,16 +463,96 @@ public sealed partial class Leader
         _lastCommitted = p.Zxid;
         p.Request.Committed = true;
         _ctx.Database.CommittedLog.Add(p.Zxid, p.Data);
-        var commit = QuorumPackets.Commit(p.Zxid);
-        QuorumPacket? inform = null;
-        foreach (var h in _forwarding.ToArray())
+        if (p.IsReconfig)
         {
-            if (h.IsObserver) Send(h, inform ??= QuorumPackets.Create(QuorumPacketType.Inform, p.Zxid, p.Data));
-            else Send(h, commit);
+            CommitAndActivate(p);
+        }
+        else
+        {
+            var commit = QuorumPackets.Commit(p.Zxid);
+            QuorumPacket? inform = null;
+            foreach (var h in _forwarding.ToArray())
+            {
+                if (h.IsObserver) Send(h, inform ??= QuorumPackets.Create(QuorumPacketType.Inform, p.Zxid, p.Data));
+                else Send(h, commit);
+            }
         }
         if (p.PendingSyncs is { } syncs)
             foreach (var h in syncs) Send(h, QuorumPackets.Create(QuorumPacketType.Sync, 0));
         _proposalSlots.Release();
+    }
+
+    // Leader.tryToCommit for a reconfig: COMMITANDACTIVATE / INFORMANDACTIVATE naming the designated leader,
+    // then the new membership is ours too. A leader left out of the new voters hands over by re-election.
+    private void CommitAndActivate(Proposal p)
+    {
+        var next = p.NextVerifier ?? _ctx.LastSeen;
+        long designated = next.IsVoter(_ctx.MyId) ? _ctx.MyId
+            : p.Acks.Where(next.IsVoter).DefaultIfEmpty(_ctx.MyId).Min();
+        var sidBytes = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(sidBytes, designated);
+        var activate = QuorumPackets.Create(QuorumPacketType.CommitAndActivate, p.Zxid, sidBytes);
+        QuorumPacket? inform = null;
+        foreach (var h in _forwarding.ToArray())
+        {
+            if (h.IsObserver) Send(h, inform ??= QuorumPackets.Create(QuorumPacketType.InformAndActivate, p.Zxid, [.. sidBytes, .. p.Data]));
+            else Send(h, activate);
+        }
+        LogReconfigCommitted(p.Zxid, designated);
+        _ctx.Activate(next);
+        if (designated != _ctx.MyId) End($"reconfig 0x{p.Zxid:x} leaves this server out of the voters; server {designated} should lead");
+    }
+
+    /// <summary>
+    /// Prep's reconfig checks that need the leader (Java's PrepRequestProcessor reconfig case): no reconfig in
+    /// flight, the expected config version, a valid new membership with a synced quorum. Returns the new config text.
+    /// </summary>
+    private string PrepareReconfig(Protocol.Proto.ReconfigRequest request, long zxid)
+    {
+        lock (_zab)
+        {
+            var lastSeen = _ctx.LastSeen;
+            if (lastSeen.Version != _ctx.Verifier.Version) throw new KeeperException(ErrorCode.ReconfigInProgress);
+            if (request.CurConfigId != -1 && request.CurConfigId != lastSeen.Version)
+                throw new KeeperException(ErrorCode.BadVersion);
+            QuorumMaj next;
+            try
+            {
+                if (request.NewMembers is { } members)
+                {
+                    next = QuorumConfig.Parse(members, zxid);
+                }
+                else
+                {
+                    var servers = lastSeen.AllMembers.ToDictionary(m => m.Id);
+                    if (request.LeavingServers is { } leaving)
+                        foreach (string sid in leaving.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                            servers.Remove(long.Parse(sid, System.Globalization.CultureInfo.InvariantCulture));
+                    if (request.JoiningServers is { } joining)
+                    {
+                        foreach (string joiner in joining.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        {
+                            var one = QuorumConfig.Parse(joiner).AllMembers.Single();
+                            if (one.ClientPort is null)
+                                throw new KeeperException(ErrorCode.BadArguments);
+                            servers[one.Id] = one;
+                        }
+                    }
+                    next = new QuorumMaj(servers.Values, zxid);
+                }
+            }
+            catch (Exception e) when (e is ConfigException or FormatException or OverflowException or InvalidOperationException or ArgumentException)
+            {
+                throw new KeeperException(ErrorCode.BadArguments);
+            }
+            int minimum = _ctx.Options.StandaloneEnabled ? 2 : 1;
+            if (next.VotingMembers.Count < minimum) throw new KeeperException(ErrorCode.BadArguments);
+            var synced = new HashSet<long> { _ctx.MyId };
+            foreach (var h in _handlers.Values)
+                if (h.UpToDateSent && !h.IsObserver && h.Connection.SinceLastReceived <= _ctx.Ticks(_ctx.Options.SyncLimit)) synced.Add(h.Sid);
+            if (!next.ContainsQuorum(synced)) throw new KeeperException(ErrorCode.NewConfigNoQuorum);
+            return next.ToString();
+        }
     }
 
     private void DrainGate()
@@ -605,6 +706,9 @@ public sealed partial class Leader
 
     [LoggerMessage(Level = LogLevel.Information, Message = "LEADING - LEADER ELECTION TOOK - sid {Sid}, quorum port {Port}")]
     private partial void LogLeading(long sid, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Committing a reconfiguration 0x{Zxid:x}; designated leader {Designated}")]
+    private partial void LogReconfigCommitted(long zxid, long designated);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Leadership ended: {Reason}")]
     private partial void LogLeadershipEnded(string reason);

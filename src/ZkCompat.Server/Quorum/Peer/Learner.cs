@@ -5,6 +5,7 @@ using ZkCompat.Protocol.Quorum;
 using ZkCompat.Protocol.Txn;
 using ZkCompat.Server.Config;
 using ZkCompat.Server.Persistence;
+using ZkCompat.Server.Quorum.Election;
 using ZkCompat.Server.Processors;
 using ZkCompat.Server.Quorum.Transport;
 using ZkCompat.Server.Quorum.Zab;
@@ -169,7 +170,13 @@ public sealed partial class Learner
                     case ApplyTxn apply:
                         ApplyDuringSync(apply.Txn);
                         break;
-                    case RecordLastSeenConfig:
+                    case RecordLastSeenConfig seen:
+                        // Java's setLastSeenQuorumVerifier: only remembered when reconfig is on.
+                        if (_ctx.Options.ReconfigEnabled)
+                        {
+                            var qv = QuorumConfig.Parse(seen.ConfigText);
+                            if (qv.Version > _ctx.LastSeen.Version) _ctx.LastSeen = qv;
+                        }
                         break;
                     case TakeSnapshot snapshot:
                         await db.TakeSnapshotAsync(null, ct).ConfigureAwait(false);
@@ -239,6 +246,12 @@ public sealed partial class Learner
 
     private async Task StartServingAsync(QuorumConnection connection, StartServing start, CancellationToken ct)
     {
+        // UPTODATE: a config the leader had seen (a reconfig it finished, or the version it set) is now ours.
+        if (_ctx.Options.ReconfigEnabled && _ctx.LastSeen.Version > _ctx.Verifier.Version)
+        {
+            _ctx.Activate(_ctx.LastSeen);
+            InitConfigNode();
+        }
         var role = new ServerRole
         {
             State = _observer ? "observer" : "follower",
@@ -277,8 +290,13 @@ public sealed partial class Learner
             switch ((QuorumPacketType)packet.Type)
             {
                 case QuorumPacketType.Proposal when !_observer:
-                    await LogProposalAsync(ParseTxn(packet.Zxid, packet.Data ?? throw new InvalidDataException("PROPOSAL without data")), ct).ConfigureAwait(false);
+                {
+                    var proposal = ParseTxn(packet.Zxid, packet.Data ?? throw new InvalidDataException("PROPOSAL without data"));
+                    if (_ctx.Options.ReconfigEnabled && (OpCode)proposal.Header!.Type == OpCode.Reconfig && proposal.Txn is SetDataTxn seen)
+                        _ctx.LastSeen = QuorumConfig.Parse(System.Text.Encoding.UTF8.GetString(seen.Data ?? []), packet.Zxid);
+                    await LogProposalAsync(proposal, ct).ConfigureAwait(false);
                     break;
+                }
                 case QuorumPacketType.Commit when !_observer:
                     Commit(packet.Zxid);
                     break;
@@ -303,14 +321,45 @@ public sealed partial class Learner
                 case QuorumPacketType.UpToDate:
                     LogUnexpected(packet.Type);
                     break;
-                case QuorumPacketType.CommitAndActivate:
-                case QuorumPacketType.InformAndActivate:
-                    throw new QuorumRoleEndedException("reconfiguration (COMMITANDACTIVATE/INFORMANDACTIVATE) is not supported yet");
+                case QuorumPacketType.CommitAndActivate when !_observer:
+                {
+                    long designated = ReadDesignatedLeader(packet.Data);
+                    Request? pending;
+                    lock (_pendingLock) _pending.TryGetValue(packet.Zxid, out pending);
+                    bool major = pending?.Txn is SetDataTxn config && Activate(config, packet.Zxid, designated);
+                    Commit(packet.Zxid);
+                    if (major) throw new QuorumRoleEndedException("changes proposed in reconfig");
+                    break;
+                }
+                case QuorumPacketType.InformAndActivate when _observer:
+                {
+                    long designated = ReadDesignatedLeader(packet.Data);
+                    var request = ParseTxn(packet.Zxid, packet.Data![8..]);
+                    bool major = request.Txn is SetDataTxn config && Activate(config, packet.Zxid, designated);
+                    await LogProposalAsync(request, ct).ConfigureAwait(false);
+                    if (major) throw new QuorumRoleEndedException("changes proposed in reconfig");
+                    break;
+                }
                 default:
                     LogUnexpected(packet.Type);
                     break;
             }
         }
+    }
+
+    private static long ReadDesignatedLeader(byte[]? data) =>
+        data is { Length: >= 8 } ? System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(data)
+            : throw new InvalidDataException("COMMITANDACTIVATE/INFORMANDACTIVATE without a designated leader");
+
+    // Java's processReconfig on a learner: true when this server must look again (another leader, another role, or out).
+    private bool Activate(SetDataTxn config, long zxid, long designated)
+    {
+        if (!_ctx.Options.ReconfigEnabled) return false;
+        var qv = QuorumConfig.Parse(System.Text.Encoding.UTF8.GetString(config.Data ?? []), zxid);
+        _ctx.Activate(qv);
+        var mine = qv.AllMembers.FirstOrDefault(m => m.Id == _ctx.MyId);
+        bool roleChange = mine is null || (mine.Type == Config.LearnerType.Observer) != _observer;
+        return roleChange || designated != _leaderSid;
     }
 
     private async ValueTask LogProposalAsync(Request request, CancellationToken ct)

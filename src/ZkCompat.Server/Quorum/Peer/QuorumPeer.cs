@@ -12,6 +12,9 @@ public interface ILeaderElection
     Task<ElectionResult> LookForLeaderAsync(long lastLoggedZxid, long currentEpoch, CancellationToken ct);
 
     void UpdateElectionVote(long epoch);
+
+    /// <summary>A reconfig was activated: the next round uses this membership.</summary>
+    void Reconfigure(QuorumMaj verifier, bool participant) { }
 }
 
 /// <summary>
@@ -33,6 +36,7 @@ public sealed partial class QuorumPeer
         _election = election;
         _ctx = new QuorumPeerContext(options, database, network, time, loggers,
             new QuorumMaj(options.Servers, options.QuorumConfigVersion), SetServing, election.UpdateElectionVote);
+        _ctx.Activated = OnReconfigured;
     }
 
     /// <summary>LOOKING, LEADING, FOLLOWING or OBSERVING.</summary>
@@ -92,7 +96,7 @@ public sealed partial class QuorumPeer
                         break;
                     case ServerState.Following:
                     case ServerState.Observing:
-                        var spec = _ctx.Options.Servers.FirstOrDefault(s => s.Id == result.LeaderSid)
+                        var spec = _ctx.Verifier.AllMembers.FirstOrDefault(s => s.Id == result.LeaderSid)
                             ?? throw new QuorumRoleEndedException($"the elected leader {result.LeaderSid} is not in the configuration");
                         await new Learner(_ctx, result.State == ServerState.Observing).RunAsync(spec, ct).ConfigureAwait(false);
                         break;
@@ -128,6 +132,32 @@ public sealed partial class QuorumPeer
             }
         }
     }
+
+    /// <summary>The current membership (changes with reconfig).</summary>
+    public QuorumMaj Verifier => _ctx.Verifier;
+
+    // Java's processReconfig side effects: the files on disk, /zookeeper/config, the election's view.
+    private void OnReconfigured(QuorumMaj qv)
+    {
+        try
+        {
+            string? file = QuorumConfig.Persist(_ctx.Options, qv);
+            LogReconfigured(qv.Version, file ?? "(no config file)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogPersistFailed(e);
+        }
+        InitConfigNode();
+        var mine = qv.AllMembers.FirstOrDefault(m => m.Id == _ctx.MyId);
+        _election.Reconfigure(qv, mine?.IsParticipant ?? false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reconfigured to config version 0x{Version:x}, written to {File}")]
+    private partial void LogReconfigured(long version, string file);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot write the dynamic config file")]
+    private partial void LogPersistFailed(Exception e);
 
     private void InitConfigNode() =>
         _ctx.Database.Tree.InitConfigNode(_ctx.Verifier.ToString(), _ctx.Verifier.Version, _ctx.Time.GetUtcNow().ToUnixTimeMilliseconds());

@@ -77,7 +77,7 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
 {
     private readonly long _mySid;
     private readonly QuorumServerSpec _self;
-    private readonly Dictionary<long, QuorumServerSpec> _members;
+    private volatile Dictionary<long, QuorumServerSpec> _members;
     private readonly bool _listenOnAllIps;
     private readonly IPeerNetwork _network;
     private readonly TimeProvider _time;
@@ -134,6 +134,18 @@ public sealed partial class QuorumCnxManager : IAsyncDisposable
     }
 
     public long MySid => _mySid;
+
+    /// <summary>
+    /// A reconfig changed the membership: new members are dialled where their lines say, departed ones are
+    /// no longer dialled (connections they open are still answered, as Java answers any sid).
+    /// </summary>
+    public void UpdateMembers(IEnumerable<QuorumServerSpec> members)
+    {
+        ArgumentNullException.ThrowIfNull(members);
+        var next = members.ToDictionary(m => m.Id);
+        next.TryAdd(_mySid, _self);
+        _members = next;
+    }
 
     /// <summary>Every message received (and every message this server sent itself), with its sender.</summary>
     public ChannelReader<(long Sid, byte[] Payload)> Received => _received.Reader;

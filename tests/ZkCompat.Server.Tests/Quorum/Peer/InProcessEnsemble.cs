@@ -40,16 +40,33 @@ internal sealed class PeerNode : IAsyncDisposable
     private Task? _run;
 
     /// <summary>A peer that runs fast leader election on its election port.</summary>
-    public PeerNode(ServerOptions options, ILoggerFactory loggers) : this(options, null, loggers)
+    public PeerNode(ServerOptions options, ILoggerFactory loggers) : this(options, (ILeaderElection?)null, loggers)
     {
     }
 
     public PeerNode(ServerOptions options, ILeaderElection? election, ILoggerFactory loggers)
+        : this(options, new TcpPeerNetwork(), election, loggers, null)
+    {
+    }
+
+    /// <summary>
+    /// A peer running fast leader election whose election and quorum ports are on <paramref name="network"/>
+    /// (say, its own view of an in-memory network); the client port stays on loopback TCP.
+    /// <paramref name="servingChanged"/> hears every change of <see cref="QuorumPeer.Serving"/> (on the role's
+    /// thread, after the client port was repointed), so a test can record roles and epochs as they happen.
+    /// </summary>
+    public PeerNode(ServerOptions options, IPeerNetwork network, ILoggerFactory loggers,
+        Action<PeerNode, ZooKeeperServer?, ZooKeeperServer?>? servingChanged = null)
+        : this(options, network, null, loggers, servingChanged)
+    {
+    }
+
+    private PeerNode(ServerOptions options, IPeerNetwork network, ILeaderElection? election, ILoggerFactory loggers,
+        Action<PeerNode, ZooKeeperServer?, ZooKeeperServer?>? servingChanged)
     {
         Options = options;
         Database = new ZkDatabase(options, TimeProvider.System, loggers);
         Database.LoadDataBase();
-        var network = new TcpPeerNetwork();
         if (election is null)
         {
             _driver = ElectionDriver.Create(options, network, TimeProvider.System, loggers);
@@ -61,6 +78,7 @@ internal sealed class PeerNode : IAsyncDisposable
         {
             if (old is not null) Listener.CloseConnectionsOf(old);
             if (now is not null) now.ConnectionSource = () => Listener.ConnectionsOf(now);
+            servingChanged?.Invoke(this, old, now);
             Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         };
     }
@@ -127,7 +145,11 @@ internal static class EnsembleConfig
     }
 
     /// <summary>Options for servers 1..count (observers listed by sid); dataDirs under <paramref name="root"/>.</summary>
-    public static ServerOptions[] Create(string root, int count, IReadOnlyDictionary<string, string>? properties = null, params long[] observers)
+    public static ServerOptions[] Create(string root, int count, IReadOnlyDictionary<string, string>? properties = null, params long[] observers) =>
+        Create(root, count, properties, "", observers);
+
+    /// <summary>As above, with extra zoo.cfg lines (e.g. reconfigEnabled=true).</summary>
+    public static ServerOptions[] Create(string root, int count, IReadOnlyDictionary<string, string>? properties, string extraCfg, params long[] observers)
     {
         var lines = new List<string>();
         var clientPorts = new int[count + 1];
@@ -144,7 +166,7 @@ internal static class EnsembleConfig
             Directory.CreateDirectory(dataDir);
             File.WriteAllText(Path.Combine(dataDir, "myid"), sid.ToString(System.Globalization.CultureInfo.InvariantCulture));
             string cfg = $"tickTime=200\ninitLimit=10\nsyncLimit=5\ndataDir={dataDir}\nclientPort={clientPorts[sid]}\nclientPortAddress=127.0.0.1\n"
-                + (observers.Contains(sid) ? "peerType=observer\n" : "")
+                + (observers.Contains(sid) ? "peerType=observer\n" : "") + extraCfg
                 + string.Join("\n", lines) + "\n";
             result[sid - 1] = ConfigLoader.Parse(cfg, properties ?? new Dictionary<string, string> { ["zookeeper.4lw.commands.whitelist"] = "*" }, dataDir);
         }
