@@ -44,6 +44,12 @@ public sealed record ServerRole
     /// <summary>The leader's reconfig checks: returns the new config text or throws a KeeperException; null elsewhere (UNIMPLEMENTED).</summary>
     public Func<Protocol.Proto.ReconfigRequest, long, string>? PrepareReconfig { get; init; }
 
+    /// <summary>conf's serverId: 0 standalone, myid for quorum roles (Java's getServerId).</summary>
+    public long ServerId { get; init; }
+
+    /// <summary>What a quorum role appends to conf (QuorumZooKeeperServer.dumpConf): limits, ports, membership.</summary>
+    public Func<string>? ConfExtra { get; init; }
+
     /// <summary>A txn was applied to the tree.</summary>
     public Action<Request>? Applied { get; init; }
 }

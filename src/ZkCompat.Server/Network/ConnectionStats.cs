@@ -113,6 +113,8 @@ public sealed class ConnectionStats(TimeProvider time)
             _count++;
         }
         server.UpdateLatency(latency);
+        // Java's ServerStats.updateLatency: reads and writes feed separate summaries.
+        Metrics.ServerMetrics.RecordRequestLatency(request.IsTxn, latency);
     }
 
     /// <summary>crst: everything but the outstanding count, as Java's <c>resetStats</c>.</summary>

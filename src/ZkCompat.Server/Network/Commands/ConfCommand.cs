@@ -26,8 +26,9 @@ public static class ConfCommand
         c.Print("minSessionTimeout=").Println(o.EffectiveMinSessionTimeout);
         c.Print("maxSessionTimeout=").Println(o.EffectiveMaxSessionTimeout);
         c.Print("clientPortListenBacklog=").Println(o.ClientPortListenBacklog);
-        // A standalone ZooKeeperServer reports server id 0 whatever myid says.
-        c.Print("serverId=").Println(0);
+        // A standalone ZooKeeperServer reports server id 0 whatever myid says; quorum roles their myid.
+        c.Print("serverId=").Println(c.Server.Role.ServerId);
+        if (c.Server.Role.ConfExtra is { } extra) c.Print(extra());
     }
 
     public static void RunDirs(FourLetterWordContext c)

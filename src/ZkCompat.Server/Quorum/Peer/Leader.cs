@@ -373,6 +373,8 @@ public sealed partial class Leader
         var role = new ServerRole
         {
             State = "leader",
+            ServerId = _ctx.MyId,
+            ConfExtra = _ctx.ConfText,
             PeerState = "leading - broadcast",
             MonitorValues = MonitorValues,
             StatExtra = () => $"Proposal sizes last/min/max: {ProposalSizes}\n",

@@ -255,6 +255,8 @@ public sealed partial class Learner
         var role = new ServerRole
         {
             State = _observer ? "observer" : "follower",
+            ServerId = _ctx.MyId,
+            ConfExtra = _ctx.ConfText,
             PeerState = _observer ? "observing - broadcast" : "following - broadcast",
             // Java's synced_observers gauge is null here (no observer master), so mntr leaves it out.
             MonitorValues = () => _observer

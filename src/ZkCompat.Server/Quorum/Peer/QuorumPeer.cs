@@ -181,6 +181,7 @@ public sealed partial class QuorumPeer
         {
             State = "read-only",
             ReadOnly = true,
+            ServerId = _ctx.MyId,
             Chain = (zks, _, _) => new ReadOnlyRequestChain(zks, _ctx.Options.GlobalOutstandingLimit),
         };
         var server = new ZooKeeperServer(_ctx.Options, _ctx.Database, _ctx.Time, _ctx.Loggers, role);

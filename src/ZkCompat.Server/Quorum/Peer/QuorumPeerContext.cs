@@ -50,6 +50,22 @@ public sealed class QuorumPeerContext(
     /// <summary>This server's line in the current membership.</summary>
     public QuorumServerSpec? Self => Verifier.AllMembers.FirstOrDefault(s => s.Id == MyId);
 
+    /// <summary>QuorumZooKeeperServer.dumpConf's lines after serverId.</summary>
+    public string ConfText()
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var self = Self;
+        string ports(Func<QuorumAddress, int> port) => self is null ? "" : string.Join("|", self.Addresses.Select(a => port(a).ToString(inv)));
+        return "initLimit=" + Options.InitLimit.ToString(inv) + "\n"
+            + "syncLimit=" + Options.SyncLimit.ToString(inv) + "\n"
+            + "electionAlg=" + Options.ElectionAlg.ToString(inv) + "\n"
+            + "electionPort=" + ports(a => a.ElectionPort) + "\n"
+            + "quorumPort=" + ports(a => a.QuorumPort) + "\n"
+            + "peerType=" + (self?.Type == LearnerType.Observer ? "1" : "0") + "\n"
+            + "membership: \n"
+            + Verifier.ToString();
+    }
+
     public TimeSpan Ticks(int count) => TimeSpan.FromMilliseconds((long)Options.TickTime * count);
 
     /// <summary>Java's processReconfig minus the election part: the new membership becomes the committed one.</summary>
