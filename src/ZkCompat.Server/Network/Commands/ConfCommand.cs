@@ -15,8 +15,8 @@ public static class ConfCommand
         }
         var o = c.Server.Options;
         c.Print("clientPort=").Println(o.ClientPort > 0 ? o.ClientPort : -1);
-        // We serve no TLS port: Java prints -1 when it has none.
-        c.Print("secureClientPort=").Println(-1);
+        // Java prints -1 when it has no TLS port.
+        c.Print("secureClientPort=").Println(o.SecureClientPort > 0 ? o.SecureClientPort : -1);
         c.Print("dataDir=").Println(SnapDir(c));
         c.Print("dataDirSize=").Println(DataDirSize(c));
         c.Print("dataLogDir=").Println(LogDir(c));
