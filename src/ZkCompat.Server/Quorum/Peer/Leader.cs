@@ -439,8 +439,9 @@ public sealed partial class Leader
         lock (_zab)
         {
             _gate.Enqueue(request);
+            // Followers may have committed it already (a quorum without our own ACK): drain either way.
             if (request.IsTxn) ProcessAck(_ctx.MyId, request.Header!.Zxid);
-            else DrainGate();
+            DrainGate();
         }
     }
 
