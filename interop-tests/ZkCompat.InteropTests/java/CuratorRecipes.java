@@ -31,9 +31,14 @@ import org.apache.curator.framework.state.ConnectionState;
 import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
- * Runs Curator 5 recipes against one ZooKeeper server and checks what each promises.
- * Usage: CuratorRecipes host:port. Prints "OK name" or "FAIL name reason" per check, exits 1 on any
- * failure. Every client is a separate session, so the recipes coordinate through the server only.
+ * Runs Curator 5 recipes against a ZooKeeper server or ensemble and checks what each promises.
+ * Usage: CuratorRecipes connectString, where connectString is host:port[,host:port...] or several
+ * such strings joined by ';', which the clients take in turn (client n connects to part n mod count),
+ * so that the sessions of one recipe sit on different servers of an ensemble. Prints "OK name" or
+ * "FAIL name reason" per check, exits 1 on any failure. Every client is a separate session, so the
+ * recipes coordinate through the servers only. A session is promised its own writes and, after a
+ * sync, everything committed before; reads of another session's writes therefore sync first (or
+ * wait), which a single server never needs but an ensemble does.
  */
 public final class CuratorRecipes {
     private static final int SESSION_TIMEOUT_MS = 30_000;
@@ -41,17 +46,17 @@ public final class CuratorRecipes {
     private static final long WAIT_SECONDS = 30;
     private static final String ROOT = "/curator-interop";
 
-    private final String connectString;
+    private final String[] connectStrings;
     private final List<CuratorFramework> clients = new ArrayList<>();
     private int failures;
 
-    private CuratorRecipes(String connectString) {
-        this.connectString = connectString;
+    private CuratorRecipes(String connectStrings) {
+        this.connectStrings = connectStrings.split(";");
     }
 
     public static void main(String[] args) {
         if (args.length != 1) {
-            System.err.println("usage: CuratorRecipes host:port");
+            System.err.println("usage: CuratorRecipes host:port[,host:port...][;host:port...]");
             System.exit(2);
         }
         CuratorRecipes run = new CuratorRecipes(args[0]);
@@ -89,6 +94,7 @@ public final class CuratorRecipes {
     }
 
     private CuratorFramework newClient() throws InterruptedException {
+        String connectString = connectStrings[clients.size() % connectStrings.length];
         CuratorFramework client = CuratorFrameworkFactory.newClient(connectString, SESSION_TIMEOUT_MS, CONNECTION_TIMEOUT_MS,
             new ExponentialBackoffRetry(200, 3));
         clients.add(client);
@@ -162,6 +168,8 @@ public final class CuratorRecipes {
             });
         }
         List<Integer> acquired = runAll(tasks);
+        // B's last setData and lock release went through B's server.
+        syncWith(a, ROOT + "/mutex");
         int counter = Integer.parseInt(new String(a.getData().forPath(counterPath), StandardCharsets.UTF_8));
         if (overlaps.get() != 0) {
             return overlaps.get() + " overlapping holders";
@@ -202,7 +210,8 @@ public final class CuratorRecipes {
             if (latchA.hasLeadership() == latchB.hasLeadership()) {
                 return "both or neither lead: a=" + latchA.hasLeadership() + " b=" + latchB.hasLeadership();
             }
-            if (latchA.getParticipants().size() != 2) {
+            // B's node reaches A's server a moment after B's create was acknowledged on B's server.
+            if (!eventually(() -> latchA.getParticipants().size() == 2)) {
                 return "participants " + latchA.getParticipants();
             }
             if (!leader.getId().equals(follower.getLeader().getId())) {
@@ -359,6 +368,8 @@ public final class CuratorRecipes {
         try {
             runAll(tasks);
             CuratorFramework reader = newClient();
+            // The reader is a new session, on any server.
+            syncWith(reader, path);
             int stored = ByteBuffer.wrap(reader.getData().forPath(path)).getInt();
             if (stored != 2 * perClient) {
                 return "count is " + stored + ", expected " + (2 * perClient);
@@ -431,6 +442,27 @@ public final class CuratorRecipes {
             }
             return null;
         }
+    }
+
+    /** Brings the server of the client's session up to the leader's commits (Curator offers sync in the background only). */
+    private static void syncWith(CuratorFramework client, String path) throws Exception {
+        CountDownLatch done = new CountDownLatch(1);
+        client.sync().inBackground((c, event) -> done.countDown()).forPath(path);
+        if (!done.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("sync of " + path + " did not complete");
+        }
+    }
+
+    /** Polls a condition on what another session wrote until it holds or WAIT_SECONDS pass. */
+    private static boolean eventually(Callable<Boolean> condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
     }
 
     private static byte[] bytes(String s) {
