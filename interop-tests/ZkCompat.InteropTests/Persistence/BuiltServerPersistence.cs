@@ -42,14 +42,14 @@ internal sealed class BuiltServerPersistence
     /// <summary>The stored cversion of a node (creates under it so far), for building the next create.</summary>
     public int StoredCversion(string path)
     {
-        object? node = Tree.GetType().GetMethod("GetNode")!.Invoke(Tree, [path]);
+        object? node = Tree.GetType().GetMethod("GetNode", [typeof(string)])!.Invoke(Tree, [path]);
         if (node is null) return 0;
         return (int)Get(Get(node, "Stat"), "Cversion");
     }
 
     public int StoredVersion(string path, string field)
     {
-        object? node = Tree.GetType().GetMethod("GetNode")!.Invoke(Tree, [path]);
+        object? node = Tree.GetType().GetMethod("GetNode", [typeof(string)])!.Invoke(Tree, [path]);
         return node is null ? 0 : (int)Get(Get(node, "Stat"), field);
     }
 
