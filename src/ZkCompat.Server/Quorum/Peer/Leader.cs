@@ -102,8 +102,9 @@ public sealed partial class Leader
         await using var listener = _ctx.Network.Listen(host, self.QuorumPort);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         LogLeading(_ctx.MyId, self.QuorumPort);
-        var loops = new List<Task> { AcceptLoopAsync(listener, stop.Token), TickLoopAsync(stop.Token) };
+        // Discovery first: a FOLLOWERINFO may arrive the moment the port accepts.
         lock (_zab) Perform(_discovery.Start());
+        var loops = new List<Task> { AcceptLoopAsync(listener, stop.Token), TickLoopAsync(stop.Token) };
         try
         {
             await _ended.Task.WaitAsync(ct).ConfigureAwait(false);
@@ -218,8 +219,9 @@ public sealed partial class Leader
     private void Drop(LearnerHandler handler, string reason)
     {
         LogDroppingLearner(handler.ToString(), reason);
-        handler.Connection.Close();
         RemoveHandler(handler);
+        // Not under our lock: closing completes the handler's pending read, whose continuation takes the lock again.
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.Close(), handler.Connection, preferLocal: false);
     }
 
     private void Send(LearnerHandler handler, QuorumPacket packet)
