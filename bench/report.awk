@@ -6,8 +6,9 @@ function median(list,    n, v, i, j, t) {
   return n % 2 ? v[(n + 1) / 2] + 0 : (v[n / 2] + v[n / 2 + 1]) / 2
 }
 function num(x) { return x == "" ? "-" : x ~ /^</ ? x : (x >= 100 ? sprintf("%.0f", x) : sprintf("%.3g", x)) }
-function lat(k) { return (k in F) ? F[k, "p50_ms"] " / " F[k, "p99_ms"] " / " F[k, "p999_ms"] : "-" }
+function lat(k) { return (k in F) && F[k, "failed"] == "" ? F[k, "p50_ms"] " / " F[k, "p99_ms"] " / " F[k, "p999_ms"] : "-" }
 function ops(k) { return (k in F) ? (F[k, "failed"] != "" ? "FAILED (" F[k, "failed"] ")" : num(F[k, "ops_s"])) : "-" }
+function spaced(x) { gsub("/", " / ", x); return x }
 function add(list, x) { return list == "" ? x : list " " x }
 
 {
@@ -57,6 +58,30 @@ END {
       num(median(MJ[w, "ops_s"])), num(median(MZ[w, "ops_s"])), median(R[w]),
       num(median(MJ[w, "p50_ms"])), num(median(MJ[w, "p99_ms"])), num(median(MJ[w, "p999_ms"])),
       num(median(MZ[w, "p50_ms"])), num(median(MZ[w, "p99_ms"])), num(median(MZ[w, "p999_ms"]))
+  }
+
+  ens = 0
+  for (i = 1; i <= nw; i++) if (order[i] ~ /^ens-/) ens = 1
+  if (ens) {
+    print ""
+    print "### ensembles: leader and latency by server (sessions spread round-robin over server.1 / 2 / 3)"
+    print ""
+    print "| workload | round | server | leader (server.N) | ops by server | p50 ms by server | p99 ms by server |"
+    print "|---|---|---|---|---|---|---|"
+    for (i = 1; i <= nw; i++) {
+      w = order[i]
+      if (w !~ /^ens-/) continue
+      for (r = 1; r <= rounds; r++) {
+        for (m = 1; m <= 2; m++) {
+          s = m == 1 ? "java" : "zkcompat"; k = w SUBSEP r SUBSEP s
+          if (!(k in F)) continue
+          if (F[k, "failed"] != "") { printf "| %s | %d | %s | FAILED (%s) | | | |\n", w, r, s, F[k, "failed"]; continue }
+          led = F[k, "leader"] == "" ? "-" : F[k, "leader"]
+          if (F[k, "leader_after"] != "") led = led " (after the run: " F[k, "leader_after"] ")"
+          printf "| %s | %d | %s | %s | %s | %s | %s |\n", w, r, s, led, spaced(F[k, "ops_by_server"]), spaced(F[k, "p50_by_server"]), spaced(F[k, "p99_by_server"])
+        }
+      }
+    }
   }
 
   if ("bulk" in seen) {

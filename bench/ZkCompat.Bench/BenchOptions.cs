@@ -1,4 +1,5 @@
 using System.Globalization;
+using ZkCompat.Client;
 
 namespace ZkCompat.Bench;
 
@@ -7,8 +8,25 @@ public sealed record BenchOptions
 {
     public required string Workload { get; init; }
 
-    /// <summary>host:port of the server under test (loopback only).</summary>
+    /// <summary>
+    /// host:port of the server under test, or a comma-separated list of an ensemble's servers (loopback
+    /// only): sessions are spread over the list round-robin, setup goes through the first.
+    /// </summary>
     public string Server { get; init; } = "127.0.0.1:2181";
+
+    /// <summary><see cref="Server"/> split into one host:port per server, in the order given.</summary>
+    public IReadOnlyList<string> Servers => [.. ConnectString.Parse(Server).Select(h => h.ToString())];
+
+    /// <summary>The server that creates the workload's znodes before the run.</summary>
+    public string SetupServer => Servers[0];
+
+    /// <summary>What each request does: the ensemble workloads are set and mix spread over a server list.</summary>
+    public string Operation => Workload switch
+    {
+        "ens-set" => "set",
+        "ens-mix" => "mix",
+        _ => Workload,
+    };
 
     /// <summary>Which server this is ("java", "zkcompat"), echoed in the result line.</summary>
     public string Label { get; init; } = "server";
@@ -53,12 +71,16 @@ public sealed record BenchOptions
 
     public int Seed { get; init; } = 42;
 
-    public const string Usage =
-        "usage: zkbench get|set|churn|mix|fanout|storm|bulk [--server host:port] [--label name] [--sessions n]\n" +
-        "  [--outstanding n] [--warmup s] [--duration s] [--ops n] [--nodes n] [--size bytes] [--watchers n]\n" +
-        "  [--rounds n] [--read-percent p] [--pid-file f] [--snap-dir d] [--restart-cmd cmd] [--max-wait s] [--seed n]";
+    /// <summary>Session timeout the load sessions ask for; the client pings after a third of it (at most 10 s) when idle.</summary>
+    public TimeSpan SessionTimeout { get; init; } = ZkCompat.Bench.Sessions.DefaultSessionTimeout;
 
-    public static readonly string[] Workloads = ["get", "set", "churn", "mix", "fanout", "storm", "bulk"];
+    public const string Usage =
+        "usage: zkbench get|set|churn|mix|fanout|storm|bulk|ens-set|ens-mix [--server host:port[,host:port...]] [--label name] [--sessions n]\n" +
+        "  [--outstanding n] [--warmup s] [--duration s] [--ops n] [--nodes n] [--size bytes] [--watchers n]\n" +
+        "  [--rounds n] [--read-percent p] [--pid-file f] [--snap-dir d] [--restart-cmd cmd] [--max-wait s] [--seed n]\n" +
+        "  [--session-timeout s]";
+
+    public static readonly string[] Workloads = ["get", "set", "churn", "mix", "fanout", "storm", "bulk", "ens-set", "ens-mix"];
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
@@ -71,7 +93,7 @@ public sealed record BenchOptions
             string v = args[++i];
             o = name switch
             {
-                "--server" => o with { Server = v },
+                "--server" => o with { Server = ServerList(v) },
                 "--label" => o with { Label = v },
                 "--sessions" => o with { Sessions = Positive(name, v) },
                 "--outstanding" => o with { Outstanding = Positive(name, v) },
@@ -88,10 +110,24 @@ public sealed record BenchOptions
                 "--restart-cmd" => o with { RestartCommand = v },
                 "--max-wait" => o with { MaxWait = Seconds(name, v, allowZero: false) },
                 "--seed" => o with { Seed = NonNegative(name, v) },
+                "--session-timeout" => o with { SessionTimeout = Seconds(name, v, allowZero: false) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };
         }
         return o;
+    }
+
+    private static string ServerList(string v)
+    {
+        try
+        {
+            ConnectString.Parse(v);
+            return v;
+        }
+        catch (NotSupportedException e)
+        {
+            throw new ArgumentException($"--server: {e.Message}");
+        }
     }
 
     private static int Positive(string name, string v)

@@ -18,6 +18,16 @@ public sealed class RunResult(string workload, string label)
 
     public LatencyHistogram Latency { get; } = new();
 
+    /// <summary>Latency of the sessions on each server of an ensemble, in the order of --server; null for one server.</summary>
+    public LatencyHistogram[]? ServerLatency { get; private set; }
+
+    /// <summary>Starts keeping latency per server as well (idempotent); null when there is only one.</summary>
+    public LatencyHistogram[]? SplitByServer(int servers)
+    {
+        if (servers > 1 && ServerLatency is null) ServerLatency = [.. Enumerable.Range(0, servers).Select(_ => new LatencyHistogram())];
+        return ServerLatency;
+    }
+
     /// <summary>Workload-specific figures (bulk: rss_mb, snap_ms, recover_ms ...), in insertion order.</summary>
     public List<KeyValuePair<string, string>> Extra { get; } = [];
 
@@ -42,6 +52,15 @@ public sealed class RunResult(string workload, string label)
         Put("p999_ms", Ms(Latency.ValueAtQuantile(0.999)));
         Put("max_ms", Ms(Latency.MaxMicros));
         Put("errors", Errors.ToString(CultureInfo.InvariantCulture));
+        if (ServerLatency is { } perServer)
+        {
+            // One value per server joined by '/', so the line stays key=value.
+            string Each(Func<LatencyHistogram, string> f) => string.Join('/', perServer.Select(f));
+            Put("servers", perServer.Length.ToString(CultureInfo.InvariantCulture));
+            Put("ops_by_server", Each(h => h.Count.ToString(CultureInfo.InvariantCulture)));
+            Put("p50_by_server", Each(h => Ms(h.ValueAtQuantile(0.50))));
+            Put("p99_by_server", Each(h => Ms(h.ValueAtQuantile(0.99))));
+        }
         foreach (var (key, value) in Extra) Put(key, value);
         return line.ToString();
     }

@@ -8,10 +8,12 @@ public static class Sessions
 {
     private const int ConnectParallelism = 32;
 
-    public static ZooKeeperClientOptions ClientOptions(TimeProvider time, bool keepAlive = true) => new()
+    public static readonly TimeSpan DefaultSessionTimeout = TimeSpan.FromSeconds(30);
+
+    public static ZooKeeperClientOptions ClientOptions(TimeProvider time, bool keepAlive = true, TimeSpan? sessionTimeout = null) => new()
     {
         Time = time,
-        SessionTimeout = TimeSpan.FromSeconds(30),
+        SessionTimeout = sessionTimeout ?? DefaultSessionTimeout,
         ConnectTimeout = TimeSpan.FromSeconds(10),
         KeepAlive = keepAlive,
     };
@@ -36,7 +38,12 @@ public static class Sessions
         }
     }
 
-    public static async Task<ZooKeeperClient[]> OpenAsync(string server, int count, TimeProvider time, CancellationToken ct = default)
+    /// <summary>
+    /// Opens <paramref name="count"/> sessions, session i on <c>servers[i % servers.Count]</c>, so the
+    /// load is spread round-robin over an ensemble (and <see cref="ServerOf"/> can tell them apart).
+    /// </summary>
+    public static async Task<ZooKeeperClient[]> OpenAsync(IReadOnlyList<string> servers, int count, TimeProvider time, TimeSpan? sessionTimeout = null,
+        CancellationToken ct = default)
     {
         var clients = new ZooKeeperClient[count];
         using var gate = new SemaphoreSlim(ConnectParallelism);
@@ -45,7 +52,7 @@ public static class Sessions
             await gate.WaitAsync(ct).ConfigureAwait(false);
             try
             {
-                clients[i] = await ZooKeeperClient.ConnectAsync(server, ClientOptions(time), ct).ConfigureAwait(false);
+                clients[i] = await ZooKeeperClient.ConnectAsync(servers[ServerOf(i, servers.Count)], ClientOptions(time, sessionTimeout: sessionTimeout), ct).ConfigureAwait(false);
             }
             finally
             {
@@ -62,6 +69,27 @@ public static class Sessions
             throw;
         }
         return clients;
+    }
+
+    /// <summary>Which of <paramref name="servers"/> session <paramref name="index"/> was opened on by <see cref="OpenAsync"/>.</summary>
+    public static int ServerOf(int index, int servers) => index % servers;
+
+    /// <summary>
+    /// On an ensemble, setup went through one server and a follower may not have applied it yet: every
+    /// session syncs <paramref name="path"/> (its server catches up with the leader), then each server
+    /// is asked for <paramref name="probe"/>, the last znode setup created. A standalone server has
+    /// nothing to catch up with, so nothing is sent.
+    /// </summary>
+    public static async Task SyncWithSetupAsync(IReadOnlyList<ZooKeeperClient> clients, int servers, string path, string? probe)
+    {
+        if (servers <= 1) return;
+        await Task.WhenAll(clients.Select(c => c.SyncAsync(path))).ConfigureAwait(false);
+        if (probe is null) return;
+        for (int s = 0; s < Math.Min(servers, clients.Count); s++)
+        {
+            if (await clients[s].ExistsAsync(probe).ConfigureAwait(false) is null)
+                throw new InvalidOperationException($"server {s + 1} of the list still lacks {probe} after sync");
+        }
     }
 
     public static async Task CloseAsync(IEnumerable<ZooKeeperClient> clients)

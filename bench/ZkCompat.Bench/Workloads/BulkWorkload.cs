@@ -23,18 +23,20 @@ public static class BulkWorkload
         string[] parentPaths = [.. Enumerable.Range(0, parents).Select(p => $"{Root}/p{p:D4}")];
         string firstNode = NodePath(parentPaths, 0);
 
-        await using (var setup = await Sessions.ConnectWhenUpAsync(o.Server, time, o.MaxWait))
+        await using (var setup = await Sessions.ConnectWhenUpAsync(o.SetupServer, time, o.MaxWait))
         {
             await Sessions.EnsurePathAsync(setup, Root);
             await KeyValueWorkload.CreateNodesAsync(setup, parentPaths, []);
         }
 
         await using var snapshots = o.SnapDir is null ? null : new SnapshotWatcher(o.SnapDir, time);
-        var clients = await Sessions.OpenAsync(o.Server, o.Sessions, time);
+        var servers = o.Servers;
+        var clients = await Sessions.OpenAsync(servers, o.Sessions, time, o.SessionTimeout);
         try
         {
+            await Sessions.SyncWithSetupAsync(clients, servers.Count, Root, parentPaths[^1]);
             long next = -1;
-            var loop = new ClosedLoop(clients, o.Outstanding, time);
+            var loop = new ClosedLoop(clients, o.Outstanding, time, servers.Count);
             await loop.RunAsync((c, _, _) =>
             {
                 long index = Interlocked.Increment(ref next);
@@ -96,7 +98,7 @@ public static class BulkWorkload
         long start = time.GetTimestamp();
         while (true)
         {
-            var client = await Sessions.ConnectWhenUpAsync(o.Server, time, o.MaxWait);
+            var client = await Sessions.ConnectWhenUpAsync(o.SetupServer, time, o.MaxWait);
             try
             {
                 await client.GetDataAsync(path);

@@ -17,14 +17,16 @@ public static class FanoutWorkload
         var result = new RunResult(o.Workload, o.Label);
         const string path = "/bench-fanout/node";
         byte[] payload = new byte[o.DataSize];
-        await using var writer = await Sessions.ConnectWhenUpAsync(o.Server, time, o.MaxWait);
+        await using var writer = await Sessions.ConnectWhenUpAsync(o.SetupServer, time, o.MaxWait);
         await Sessions.EnsurePathAsync(writer, path, payload);
 
-        var watchers = await Sessions.OpenAsync(o.Server, o.Watchers, time);
+        var servers = o.Servers;
+        var watchers = await Sessions.OpenAsync(servers, o.Watchers, time, o.SessionTimeout);
         var round = new Round(o.Watchers);
         using var stop = new CancellationTokenSource();
         try
         {
+            await Sessions.SyncWithSetupAsync(watchers, servers.Count, path, path);
             await Task.WhenAll(watchers.Select(w => w.GetDataAsync(path, watch: true)));
             var listeners = watchers.Select(w => ListenAsync(w, path, round, time, stop.Token)).ToArray();
 

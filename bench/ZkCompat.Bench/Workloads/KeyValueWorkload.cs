@@ -5,7 +5,8 @@ namespace ZkCompat.Bench.Workloads;
 
 /// <summary>
 /// get, set, mix (reads/writes by percentage) over a fixed set of znodes, and churn
-/// (create then delete a node of the worker's own), all closed-loop over many pipelined sessions.
+/// (create then delete a node of the worker's own), all closed-loop over many pipelined sessions;
+/// ens-set and ens-mix are set and mix with the sessions spread over an ensemble's servers.
 /// </summary>
 public static class KeyValueWorkload
 {
@@ -18,18 +19,21 @@ public static class KeyValueWorkload
         byte[] payload = new byte[o.DataSize];
         new Random(o.Seed).NextBytes(payload);
 
-        await using (var setup = await Sessions.ConnectWhenUpAsync(o.Server, time, o.MaxWait))
+        string[] paths = NodePaths(root, o.Nodes);
+        bool hasNodes = o.Operation != "churn";
+        await using (var setup = await Sessions.ConnectWhenUpAsync(o.SetupServer, time, o.MaxWait))
         {
             await Sessions.EnsurePathAsync(setup, root);
-            if (o.Workload != "churn") await CreateNodesAsync(setup, NodePaths(root, o.Nodes), payload);
+            if (hasNodes) await CreateNodesAsync(setup, paths, payload);
         }
 
-        string[] paths = NodePaths(root, o.Nodes);
-        var clients = await Sessions.OpenAsync(o.Server, o.Sessions, time);
+        var servers = o.Servers;
+        var clients = await Sessions.OpenAsync(servers, o.Sessions, time, o.SessionTimeout);
         try
         {
-            var loop = new ClosedLoop(clients, o.Outstanding, time);
-            Operation op = o.Workload switch
+            await Sessions.SyncWithSetupAsync(clients, servers.Count, root, hasNodes ? paths[^1] : root);
+            var loop = new ClosedLoop(clients, o.Outstanding, time, servers.Count);
+            Operation op = o.Operation switch
             {
                 "get" => (c, _, _) => c.GetDataAsync(Pick(paths)),
                 "set" => (c, _, _) => c.SetDataAsync(Pick(paths), payload),

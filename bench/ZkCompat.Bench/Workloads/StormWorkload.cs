@@ -12,7 +12,7 @@ public static class StormWorkload
     public static async Task<RunResult> RunAsync(BenchOptions o, TimeProvider time)
     {
         var result = new RunResult(o.Workload, o.Label);
-        await using (var probe = await Sessions.ConnectWhenUpAsync(o.Server, time, o.MaxWait))
+        await using (var probe = await Sessions.ConnectWhenUpAsync(o.SetupServer, time, o.MaxWait))
         {
             await probe.ExistsAsync("/");
         }
@@ -28,17 +28,19 @@ public static class StormWorkload
         long completed = 0;
         long errors = 0;
         long start = time.GetTimestamp();
-        var options = Sessions.ClientOptions(time, keepAlive: false);
+        var options = Sessions.ClientOptions(time, keepAlive: false, o.SessionTimeout);
+        var servers = o.Servers;
 
         async Task Worker()
         {
             await Task.Yield();
-            while (time.GetElapsedTime(start) < o.Duration && Interlocked.Increment(ref next) <= count)
+            long index;
+            while (time.GetElapsedTime(start) < o.Duration && (index = Interlocked.Increment(ref next)) <= count)
             {
                 long t0 = time.GetTimestamp();
                 try
                 {
-                    var client = await ZooKeeperClient.ConnectAsync(o.Server, options);
+                    var client = await ZooKeeperClient.ConnectAsync(servers[(int)(index % servers.Count)], options);
                     await client.CloseAsync();
                     result?.Latency.Record(time.GetElapsedTime(t0).Ticks / TimeSpan.TicksPerMicrosecond);
                     Interlocked.Increment(ref completed);
