@@ -136,7 +136,7 @@ return 0;
 static async Task<int> RunQuorumPeerAsync(ServerOptions options, ZkDatabase database, IPAddress address, ILoggerFactory loggers, ILogger log, CancellationToken stop,
     ZkCompat.Server.Metrics.PrometheusMetricsProvider? metrics)
 {
-    using var _ = database;
+    await using var _ = database;
     var network = new ZkCompat.Server.Quorum.Transport.TcpPeerNetwork();
     await using var election = ZkCompat.Server.Quorum.Election.ElectionDriver.Create(options, network, TimeProvider.System, loggers);
     var peer = new ZkCompat.Server.Quorum.Peer.QuorumPeer(options, database, network,

@@ -361,7 +361,7 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
         // A quorum peer's database outlives each role's server; a standalone server owns its own.
         if (Database is not null)
         {
-            if (ReferenceEquals(Role, ServerRole.Standalone)) Database.Dispose();
+            if (ReferenceEquals(Role, ServerRole.Standalone)) await Database.DisposeAsync().ConfigureAwait(false);
         }
         else
         {

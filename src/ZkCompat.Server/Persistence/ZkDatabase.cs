@@ -17,7 +17,7 @@ namespace ZkCompat.Server.Persistence;
 /// <see cref="ShouldSnapshot"/>; when true call <see cref="RollLogAndStartSnapshot"/>, then
 /// <c>TxnLog.Commit()</c> once for the batch as usual.
 /// </remarks>
-public sealed partial class ZkDatabase : IDisposable
+public sealed partial class ZkDatabase : IDisposable, IAsyncDisposable
 {
     private readonly ServerOptions _options;
     private readonly TimeProvider _time;
@@ -89,7 +89,9 @@ public sealed partial class ZkDatabase : IDisposable
         {
             if (!SessionsWithTimeouts.ContainsKey(session)) Tree.KillSession(session, Tree.LastProcessedZxid);
         }
-        TakeSnapshot(_options.ForceSync);
+        // Not synced, as Java's startup snapshot (takeSnapshot(false)): everything in it is in the synced
+        // log too, and a torn file is skipped on the next load. Syncing hundreds of MB delays serving.
+        TakeSnapshot(fsync: false);
         return zxid;
     }
 
@@ -301,8 +303,25 @@ public sealed partial class ZkDatabase : IDisposable
 
     public void WriteEpoch(string name, long value) => EpochFiles.Write(SnapLog.SnapDir, name, value);
 
+    private int _disposed;
+
+    /// <summary>
+    /// Closes the log once a background snapshot still running has finished: it must not write into a
+    /// dataDir that someone else may already be restoring from (a restarted peer).
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _snapshotRunning.WaitAsync().ConfigureAwait(false);
+        SnapLog.Dispose();
+        _snapshotRunning.Dispose();
+    }
+
+    /// <summary>As <see cref="DisposeAsync"/>, for tools and tests that have no async context.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _snapshotRunning.Wait();
         SnapLog.Dispose();
         _snapshotRunning.Dispose();
     }

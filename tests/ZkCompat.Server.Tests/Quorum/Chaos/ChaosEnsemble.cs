@@ -244,6 +244,8 @@ internal sealed class ChaosEnsemble : IAsyncDisposable
     private string Partition(long[] side)
     {
         var rest = Sids.Except(side).ToArray();
+        // A new split replaces the old one, so the schedule moves between network shapes.
+        Network.HealAll();
         Network.Partition(side.Select(HostOf), rest.Select(HostOf));
         return $"partitioned {{{string.Join(",", side.Select(s => "s" + s))}}} from {{{string.Join(",", rest.Select(s => "s" + s))}}}";
     }

@@ -27,6 +27,9 @@ internal sealed class ChaosLog
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
+    /// <summary>Error-level lines the peers logged, by message (not a verdict: a crash makes some).</summary>
+    public ConcurrentDictionary<string, int> Errors { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Loggers for one peer: its lines are tagged <c>s{sid}</c>.</summary>
     public ILoggerFactory For(string source) => new Factory(this, source);
 
@@ -60,7 +63,9 @@ internal sealed class ChaosLog
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             if (!IsEnabled(logLevel)) return;
-            string text = $"{Short(logLevel)} {category}: {formatter(state, exception)}";
+            string message = formatter(state, exception);
+            if (logLevel >= LogLevel.Error) log.Errors.AddOrUpdate($"{category}: {message.Split('\n')[0]}", 1, (_, n) => n + 1);
+            string text = $"{Short(logLevel)} {category}: {message}";
             if (exception is not null) text += $" | {exception.GetType().Name}: {exception.Message}\n{exception.StackTrace}";
             log.Write(source, text);
         }

@@ -18,10 +18,10 @@ internal enum ChaosFault
     /// <summary>Whoever leads now crashes.</summary>
     CrashLeader,
 
-    /// <summary>A random minority (1 … n/2 peers) is cut off from the rest.</summary>
+    /// <summary>A random minority (1 … n/2 peers) is cut off from the rest (replacing any earlier split).</summary>
     PartitionMinority,
 
-    /// <summary>The leader and up to n/2 − 1 others are cut off from the majority.</summary>
+    /// <summary>The leader and up to n/2 − 1 others are cut off from the majority (replacing any earlier split).</summary>
     IsolateLeader,
 
     /// <summary>Every partition heals and links behave again (crashed peers stay down).</summary>

@@ -63,14 +63,17 @@ internal sealed class WriteLedger
 /// random, resuming its session on another server when the connection is lost (carrying its last seen
 /// zxid, as a real client does), and starting a new session when the old one expired. Records every
 /// outcome in the <see cref="WriteLedger"/> and checks, as it goes, what must hold for one session:
-/// zxids never go backwards, the session reads its own last write after moving servers, and each
-/// acknowledged create has a higher zxid than the previous one.
+/// zxids never go backwards, the session reads its own last write after moving servers, an earlier
+/// ack at or below the highest zxid the session saw is still visible, and each acknowledged create
+/// has a higher zxid than the previous one.
 /// </summary>
 internal sealed class ChaosWriter(int id, int seed, ChaosEnsemble ensemble, WriteLedger ledger, ChaosLog log)
 {
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(4);
     private readonly Random _random = new(HashCode.Combine(seed, id));
     private int _ackedSinceMark;
+    private int _wanted = int.MaxValue;
+    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public int Id => id;
 
@@ -80,7 +83,16 @@ internal sealed class ChaosWriter(int id, int seed, ChaosEnsemble ensemble, Writ
     public int Sessions { get; private set; }
     public int Reconnects { get; private set; }
 
-    public void Mark() => Volatile.Write(ref _ackedSinceMark, 0);
+    /// <summary>Completes once <see cref="AckedSinceMark"/> reaches the count given to <see cref="Mark"/>.</summary>
+    public Task Progress => Volatile.Read(ref _progress).Task;
+
+    /// <summary>Starts counting acks from zero; <see cref="Progress"/> completes after <paramref name="wanted"/> of them.</summary>
+    public void Mark(int wanted)
+    {
+        Volatile.Write(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        Volatile.Write(ref _wanted, wanted);
+        Volatile.Write(ref _ackedSinceMark, 0);
+    }
 
     /// <summary>Writes until <paramref name="stop"/> fires; the write in flight then completes (or times out).</summary>
     public async Task RunAsync(CancellationToken stop)
@@ -92,6 +104,7 @@ internal sealed class ChaosWriter(int id, int seed, ChaosEnsemble ensemble, Writ
         long lastAckedCzxid = 0;
         string? lastAckedInSession = null;
         int seq = 0;
+        var acked = new List<(string Path, long Czxid)>();
         string source = $"client{id}";
         try
         {
@@ -153,6 +166,18 @@ internal sealed class ChaosWriter(int id, int seed, ChaosEnsemble ensemble, Writ
                     sessionMaxZxid = CheckZxid(client, sessionMaxZxid, source, "connect");
                 }
 
+                // Now and then, read back an earlier ack this session's view must already hold.
+                if (acked.Count > 0 && _random.Next(10) == 0)
+                {
+                    var (oldPath, oldZxid) = acked[_random.Next(acked.Count)];
+                    if (oldZxid <= sessionMaxZxid && !await StillSeesAsync(client, oldPath, oldZxid, sessionMaxZxid, source).ConfigureAwait(false))
+                    {
+                        client = await DropAsync(client).ConfigureAwait(false);
+                        continue;
+                    }
+                    sessionMaxZxid = CheckZxid(client, sessionMaxZxid, source, "read of " + oldPath);
+                }
+
                 string path = $"/w{id}-{seq++:D5}";
                 var entry = ledger.Attempt(path, id, sessionId);
                 using var op = new CancellationTokenSource(OperationTimeout);
@@ -161,11 +186,12 @@ internal sealed class ChaosWriter(int id, int seed, ChaosEnsemble ensemble, Writ
                     var (_, stat) = await client.Create2Async(path, Encoding.UTF8.GetBytes(path), Acls.OpenAclUnsafe, ct: op.Token).ConfigureAwait(false);
                     entry.Czxid = stat.Czxid;
                     entry.Outcome = WriteOutcome.Acked;
-                    Interlocked.Increment(ref _ackedSinceMark);
+                    if (Interlocked.Increment(ref _ackedSinceMark) >= Volatile.Read(ref _wanted)) Volatile.Read(ref _progress).TrySetResult();
                     if (stat.Czxid <= lastAckedCzxid)
                         ledger.Violation($"{source}: {path} acked with czxid 0x{stat.Czxid:x}, not after the previous ack's 0x{lastAckedCzxid:x}");
                     lastAckedCzxid = stat.Czxid;
                     lastAckedInSession = path;
+                    acked.Add((path, stat.Czxid));
                     sessionMaxZxid = CheckZxid(client, sessionMaxZxid, source, path);
                 }
                 catch (KeeperException e) when (e.Code == ErrorCode.SessionExpired)
@@ -226,6 +252,25 @@ internal sealed class ChaosWriter(int id, int seed, ChaosEnsemble ensemble, Writ
         {
             if (await client.ExistsAsync(path, ct: op.Token).ConfigureAwait(false) is null)
                 ledger.Violation($"{source}: after resuming session 0x{client.SessionId:x} on s{sid} (last zxid seen 0x{client.LastZxid:x}), its own acked {path} is missing");
+            return true;
+        }
+        catch (Exception e) when (e is KeeperException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A session never sees an older state than it has seen: an acked node created at or before the
+    /// highest zxid this session saw is there, on whichever server the session now talks to.
+    /// </summary>
+    private async Task<bool> StillSeesAsync(ZooKeeperClient client, string path, long czxid, long sessionMax, string source)
+    {
+        using var op = new CancellationTokenSource(OperationTimeout);
+        try
+        {
+            if (await client.ExistsAsync(path, ct: op.Token).ConfigureAwait(false) is null)
+                ledger.Violation($"{source}: session 0x{client.SessionId:x} had seen zxid 0x{sessionMax:x}, yet reads no {path} (acked at 0x{czxid:x})");
             return true;
         }
         catch (Exception e) when (e is KeeperException or IOException or ObjectDisposedException or OperationCanceledException)

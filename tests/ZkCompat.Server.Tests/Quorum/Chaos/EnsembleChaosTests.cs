@@ -34,16 +34,22 @@ public sealed class EnsembleChaosTests
 
     /// <summary>
     /// Any seed, from the environment: ZKCOMPAT_CHAOS_SEED (comma-separated seeds), ZKCOMPAT_CHAOS_PEERS
-    /// (3 or 5, default 5), ZKCOMPAT_CHAOS_STEPS (default 8). No case without ZKCOMPAT_CHAOS_SEED.
+    /// (default 5), ZKCOMPAT_CHAOS_STEPS (default: the profile's), ZKCOMPAT_CHAOS_PROFILE (default or
+    /// long). A failing run prints exactly this command. No case without ZKCOMPAT_CHAOS_SEED.
     /// </summary>
     private static IEnumerable<TestCaseData> ReplayCases()
     {
         string? seeds = Environment.GetEnvironmentVariable("ZKCOMPAT_CHAOS_SEED");
         if (string.IsNullOrWhiteSpace(seeds)) yield break;
         int peers = int.Parse(Environment.GetEnvironmentVariable("ZKCOMPAT_CHAOS_PEERS") ?? "5", CultureInfo.InvariantCulture);
-        int steps = int.Parse(Environment.GetEnvironmentVariable("ZKCOMPAT_CHAOS_STEPS") ?? "8", CultureInfo.InvariantCulture);
+        string profile = Environment.GetEnvironmentVariable("ZKCOMPAT_CHAOS_PROFILE") ?? "default";
+        string? steps = Environment.GetEnvironmentVariable("ZKCOMPAT_CHAOS_STEPS");
         foreach (var seed in seeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            yield return new TestCaseData(peers, int.Parse(seed, CultureInfo.InvariantCulture), steps);
+        {
+            var settings = ChaosSettings.ForProfile(profile, peers, int.Parse(seed, CultureInfo.InvariantCulture));
+            if (steps is not null) settings = settings with { Steps = int.Parse(steps, CultureInfo.InvariantCulture) };
+            yield return new TestCaseData(settings.Profile, settings.Peers, settings.Seed, settings.Steps);
+        }
     }
 
     [TestCaseSource(nameof(DefaultCases))]
@@ -52,12 +58,13 @@ public sealed class EnsembleChaosTests
 
     [TestCaseSource(nameof(LongCases))]
     [Category("ChaosLong")]
+    [Explicit("long chaos schedules: run with --filter TestCategory=ChaosLong")]
     [CancelAfter(300_000)]
     public Task SeededLong(int peers, int seed) => RunAsync(ChaosSettings.Long(peers, seed));
 
     [TestCaseSource(nameof(ReplayCases))]
     [CancelAfter(600_000)]
-    public Task Replay(int peers, int seed, int steps) => RunAsync(ChaosSettings.Default(peers, seed) with { Steps = steps });
+    public Task Replay(string profile, int peers, int seed, int steps) => RunAsync(ChaosSettings.ForProfile(profile, peers, seed) with { Steps = steps });
 
     private static async Task RunAsync(ChaosSettings settings)
     {
