@@ -27,7 +27,8 @@ public sealed record ServerRole
     public long? InitialZxid { get; init; }
 
     /// <summary>Learners ask the leader whether a reconnecting session is still alive (REVALIDATE).</summary>
-    public Func<long, int, CancellationToken, ValueTask<bool>>? Revalidate { get; init; }
+    /// <remarks>Null means the leader could not be asked (it is gone): the client is closed without an answer and tries elsewhere.</remarks>
+    public Func<long, int, CancellationToken, ValueTask<bool?>>? Revalidate { get; init; }
 
     /// <summary>A client request touched its session (learners report these to the leader in PINGs).</summary>
     public Action<long, int>? Touched { get; init; }

@@ -222,10 +222,17 @@ public sealed partial class ZooKeeperServer : ISessionExpirer, IAsyncDisposable
             FinishSessionInit(cnxn, valid: false);
             return true;
         }
-        bool valid = Role.Revalidate is { } revalidate
-            ? await revalidate(sessionId, timeout, ct).ConfigureAwait(false)
-            : Sessions.TouchSession(sessionId, timeout);
-        // The leader vouched for it; this server may not have applied its createSession yet.
+        bool valid;
+        if (Role.Revalidate is { } revalidate)
+        {
+            // Java's Learner.validateSession: no leader to ask means an IOException and a closed connection, not "expired".
+            if (await revalidate(sessionId, timeout, ct).ConfigureAwait(false) is not { } answer) return false;
+            valid = answer;
+        }
+        else
+        {
+            valid = Sessions.TouchSession(sessionId, timeout);
+        }
         if (valid && Role.Revalidate is not null) Sessions.TrackSession(sessionId, timeout);
         if (valid)
         {

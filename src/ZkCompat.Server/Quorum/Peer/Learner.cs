@@ -26,7 +26,7 @@ public sealed partial class Learner
     private readonly Dictionary<long, Request> _pending = new();
     private readonly object _pendingLock = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<long, int> _touched = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource<bool>> _revalidations = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, TaskCompletionSource<bool?>> _revalidations = new();
     private QuorumConnection? _connection;
     private ZooKeeperServer? _zks;
     private LearnerRequestChain? _chain;
@@ -65,7 +65,7 @@ public sealed partial class Learner
             await stop.CancelAsync().ConfigureAwait(false);
             connection.Close();
             await watchdog.ConfigureAwait(false);
-            foreach (var pending in _revalidations.Values) pending.TrySetResult(false);
+            foreach (var pending in _revalidations.Values) pending.TrySetResult(null);
             _ctx.SetServing(null);
             if (_zks is { } zks) await zks.DisposeAsync().ConfigureAwait(false);
         }
@@ -396,13 +396,17 @@ public sealed partial class Learner
         return _connection?.TrySend(packet) ?? false;
     }
 
-    private async ValueTask<bool> RevalidateAsync(long sessionId, int timeout, CancellationToken ct)
+    private async ValueTask<bool?> RevalidateAsync(long sessionId, int timeout, CancellationToken ct)
     {
         var connection = _connection;
-        if (connection is null) return false;
-        var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (connection is null || connection.IsClosed) return null;
+        var waiter = new TaskCompletionSource<bool?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _revalidations[sessionId] = waiter;
-        if (!connection.TrySend(QuorumPackets.RevalidateRequest(sessionId, timeout))) return false;
+        if (!connection.TrySend(QuorumPackets.RevalidateRequest(sessionId, timeout)))
+        {
+            _revalidations.TryRemove(new KeyValuePair<long, TaskCompletionSource<bool?>>(sessionId, waiter));
+            return null;
+        }
         return await waiter.Task.WaitAsync(ct).ConfigureAwait(false);
     }
 
