@@ -95,7 +95,7 @@ public sealed partial class DataTree
         }
 
         // Not among the parent's children: Java's map may still hold it, as an orphan.
-        if (node is null && (_orphans.IsEmpty || !_orphans.TryRemove(path, out node))) return ErrorCode.NoNode;
+        if (node is null && !TryRemoveOrphan(path, out node)) return ErrorCode.NoNode;
         RemoveNode(path, node);
         lock (node.Sync)
         {

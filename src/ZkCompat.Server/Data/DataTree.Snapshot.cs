@@ -152,6 +152,7 @@ public sealed partial class DataTree
         _nodeCount = 0;
         ResetTreeDigest();
         _orphans.Clear();
+        _orphanCount = 0;
         _ephemerals.Clear();
         _containers.Clear();
         _ttls.Clear();
@@ -246,7 +247,7 @@ public sealed partial class DataTree
             }
 
             string? pathString = System.Text.Ascii.IsValid(path) ? null : Decode(path);
-            if (replaced is not null || (!tree._orphans.IsEmpty && tree._orphans.ContainsKey(pathString ??= Decode(path))))
+            if (replaced is not null || (tree.HasOrphans && tree._orphans.ContainsKey(pathString ??= Decode(path))))
             {
                 // Java's map put over an entry of the same path (a malformed snapshot): the old node goes.
                 pathString ??= Decode(path);

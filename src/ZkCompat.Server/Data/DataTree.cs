@@ -30,6 +30,9 @@ public sealed partial class DataTree
 
     // Children of nodes deleted while they had some, by path (see the remarks); almost always empty.
     private readonly ConcurrentDictionary<string, DataNode> _orphans = new(StringComparer.Ordinal);
+    // Entries of _orphans, kept beside it: the dictionary's own IsEmpty/Count take all its locks,
+    // too dear for a check made on every lookup miss and every loaded node.
+    private int _orphanCount;
     private readonly NameCache _names = new();
 
     private readonly ConcurrentDictionary<long, HashSet<string>> _ephemerals = new();
@@ -108,7 +111,7 @@ public sealed partial class DataTree
             var found = Walk(node, path[1..]);
             if (found is not null) return found;
         }
-        return _orphans.IsEmpty ? null : FindAmongOrphans(path);
+        return HasOrphans ? FindAmongOrphans(path) : null;
     }
 
     /// <summary>Follows <paramref name="relative"/> (names joined by '/') down from <paramref name="node"/>.</summary>
@@ -360,7 +363,7 @@ public sealed partial class DataTree
     /// <summary>Before a new node goes in at <paramref name="path"/>: replaces the orphan there, if any. True if one was.</summary>
     private bool ReplaceOrphan(string path)
     {
-        if (_orphans.IsEmpty || !_orphans.TryRemove(path, out var old)) return false;
+        if (!TryRemoveOrphan(path, out var old)) return false;
         Replaced(path, old);
         return true;
     }
@@ -390,7 +393,21 @@ public sealed partial class DataTree
     private void OrphanChildrenLocked(string path, DataNode node)
     {
         if (node.ChildCountLocked == 0) return;
-        foreach (var child in node.DetachChildrenLocked()) _orphans[path + "/" + child.Name] = child;
+        foreach (var child in node.DetachChildrenLocked())
+        {
+            // A path is never both reachable and an orphan, so this adds, never replaces.
+            if (_orphans.TryAdd(path + "/" + child.Name, child)) Interlocked.Increment(ref _orphanCount);
+        }
+    }
+
+    private bool HasOrphans => Volatile.Read(ref _orphanCount) != 0;
+
+    private bool TryRemoveOrphan(string path, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DataNode? node)
+    {
+        node = null;
+        if (!HasOrphans || !_orphans.TryRemove(path, out node)) return false;
+        Interlocked.Decrement(ref _orphanCount);
+        return true;
     }
 
     /// <summary>

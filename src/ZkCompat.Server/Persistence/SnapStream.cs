@@ -40,7 +40,7 @@ public static class SnapStream
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(tree);
         ArgumentNullException.ThrowIfNull(sessions);
-        var producer = new Producer(tree, sessions.ToArray());
+        var producer = new Producer(tree, SnapshotFile.CopySessions(sessions));
         var buffer = new ArrayBufferWriter<byte>(ChunkSize * 2);
         bool done;
         do

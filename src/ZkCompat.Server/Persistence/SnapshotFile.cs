@@ -59,7 +59,7 @@ public static class SnapshotFile
     private static void WriteFile(string path, DataTree tree, IEnumerable<KeyValuePair<long, int>> sessions,
         SnapshotCompression compression, bool fsync)
     {
-        var sessionCopy = sessions.ToArray();
+        var sessionCopy = CopySessions(sessions);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
         var encoded = SnapshotCompressions.OpenWrite(file, compression);
         try
@@ -94,6 +94,15 @@ public static class SnapshotFile
         }
         file.Flush(flushToDisk: fsync);
     }
+
+    /// <summary>
+    /// The sessions as they are at one moment. A live table changes while a fuzzy snapshot is taken;
+    /// LINQ's ToArray sizes its array from Count and then copies, which on a ConcurrentDictionary that
+    /// shrank meanwhile leaves (0, 0) "sessions" at the end (and throws if it grew); the table's own
+    /// ToArray copies under its locks.
+    /// </summary>
+    internal static KeyValuePair<long, int>[] CopySessions(IEnumerable<KeyValuePair<long, int>> sessions) =>
+        sessions is System.Collections.Concurrent.ConcurrentDictionary<long, int> live ? live.ToArray() : sessions.ToArray();
 
     private static void Seal(ref JuteWriter writer, ChecksummedStreamWriter output)
     {

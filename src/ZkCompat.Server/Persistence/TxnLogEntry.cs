@@ -60,7 +60,9 @@ public sealed record TxnLogEntry(TxnHeader Header, IJuteRecord? Txn, TxnDigest? 
         }
 
         TxnDigest? digest = null;
-        if (options.DigestEnabled)
+        // No bytes left is the common "no digest" case: answered without an exception, which costs
+        // more than decoding the whole entry (a restart replays up to snapCount of them).
+        if (options.DigestEnabled && !reader.End)
         {
             try
             {

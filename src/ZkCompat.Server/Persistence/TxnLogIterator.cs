@@ -24,6 +24,10 @@ public sealed class TxnLogIterator : IDisposable
     private Stream? _stream;
     private FileInfo? _file;
     private long _position;
+    // One record's bytes, reused: decoding copies out everything an entry keeps.
+    private byte[] _record = new byte[4096];
+    // While fast-forwarding: records below this zxid are checked (framing, checksum) but not decoded.
+    private long _skipBelow = long.MinValue;
 
     /// <param name="logDir">The <c>version-2</c> directory.</param>
     /// <param name="zxid">The first zxid of interest.</param>
@@ -39,14 +43,10 @@ public sealed class TxnLogIterator : IDisposable
             if (DataDirFiles.GetZxidFromName(f.Name, DataDirFiles.LogPrefix) < zxid) break;
         }
         _ = NextFile();
+        // A restart fast-forwards through most of a log file: only the entries it replays are decoded.
+        if (fastForward) _skipBelow = zxid;
         _ = Next();
-        if (fastForward)
-        {
-            while (Current is not null && Current.Header.Zxid < zxid)
-            {
-                if (!Next()) break;
-            }
-        }
+        _skipBelow = long.MinValue;
     }
 
     /// <summary>The entry read last; null once the logs are exhausted.</summary>
@@ -73,6 +73,8 @@ public sealed class TxnLogIterator : IDisposable
         {
             if (TryReadRecord(out var entry, out long offset))
             {
+                // Below the fast-forward zxid: checked, not decoded.
+                if (entry is null) continue;
                 Current = entry;
                 CurrentFile = _file!.FullName;
                 CurrentOffset = offset;
@@ -158,14 +160,21 @@ public sealed class TxnLogIterator : IDisposable
         if (length < 0 || length > _options.Limits.MaxFieldLength)
             throw new CorruptDataException(_file!.FullName, offset, $"Unreasonable length = {length}");
 
-        var bytes = new byte[length];
-        if (ReadFully(bytes) < length) return Torn(offset, "partial record");
+        if (_record.Length < length) _record = new byte[Math.Max(length, _record.Length * 2)];
+        var bytes = _record.AsMemory(0, length);
+        if (ReadFully(bytes.Span) < length) return Torn(offset, "partial record");
         Span<byte> marker = stackalloc byte[1];
         if (ReadFully(marker) < 1) return Torn(offset, "record without end marker");
         if (marker[0] != FileTxnLog.EndOfRecord) return TornIf(RestIsZero(), offset, "Last transaction was partial.");
 
-        if (Adler32.Compute(bytes) != crc)
+        if (Adler32.Compute(bytes.Span) != crc)
             throw new CorruptDataException(_file!.FullName, offset, "CRC check failed");
+        // TxnHeader starts {long clientId, int cxid, long zxid}.
+        if (length >= 20 && BinaryPrimitives.ReadInt64BigEndian(bytes.Span[12..]) < _skipBelow)
+        {
+            entry = null;
+            return true;
+        }
         try
         {
             entry = TxnLogEntry.Unmarshal(bytes, _options);
